@@ -1,0 +1,650 @@
+/*
+ * The adapter: command line, configuration loading, CGI and FastCGI
+ * request loops, worker threads and signals.  The only module that does
+ * I/O; every request goes through req_handle().
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "cfg.h"
+#include "parse.h"
+#include "req.h"
+#include "tok.h"
+
+#define PROG "agora-token-fcgi"
+#define MAX_CONFIG_FILE 65536
+#define MAX_THREADS 256
+
+static const char usage_text[] =
+    "usage: " PROG " [--config FILE] [--listen unix:PATH | --listen HOST:PORT]\n"
+    "       " PROG " [--socket-mode MODE] [--threads N]\n"
+    "       " PROG " --help | --version\n"
+    "\n"
+    "Mints Agora AccessToken2 tokens over FastCGI or CGI.\n"
+    "\n"
+    "  --config FILE       read KEY=VALUE settings from FILE (also: env\n"
+    "                      AGORA_TOKEN_CONFIG); the environment overrides it\n"
+    "  --listen ADDR       serve FastCGI on unix:/path.sock or HOST:PORT\n"
+    "                      (HOST is required: 127.0.0.1:9000, not :9000)\n"
+    "  --socket-mode MODE  permissions of a unix socket (octal, default 0660)\n"
+    "  --threads N         worker threads (1-256, default 2 per CPU, at least 4)\n"
+    "  --help              show this help\n"
+    "  --version           show the version\n"
+    "\n"
+    "Without --listen: FastCGI on fd 0 when it is a listening socket\n"
+    "(spawn-fcgi, mod_fcgid, lighttpd, systemd), else one CGI request.\n"
+    "Settings: APP_ID, APP_CERTIFICATE (32 hex characters each),\n"
+    "CORS_ALLOW_ORIGIN, TOKEN_MAX_EXPIRY (seconds, at most 86400).\n";
+
+struct options {
+	const char *config;
+	const char *listen;
+	mode_t socket_mode;
+	int threads;
+};
+
+static struct cfg config;
+static int listen_fd = -1;
+static volatile sig_atomic_t stopping;
+
+struct worker {
+	pthread_t tid;
+	volatile sig_atomic_t in_accept;
+	volatile sig_atomic_t done;
+};
+
+static void
+logmsg(const char *level, const char *fmt, ...)
+{
+	char line[1024], ts[32];
+	struct tm tm;
+	time_t now = time(NULL);
+	va_list ap;
+
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	/* One write per line so threads do not interleave. */
+	dprintf(STDERR_FILENO, "%s " PROG " %s: %s\n", ts, level, line);
+}
+
+/*
+ * A non-zero salt from the CSPRNG, or 0 if it failed (the request then
+ * gets a 500; a guessable salt is never used).
+ */
+static uint32_t
+draw_salt(void)
+{
+	static int fail_for_test = -1;
+	uint32_t salt = 0;
+	int i;
+
+	if (fail_for_test < 0)
+		fail_for_test = getenv("AGORA_TOKEN_TEST_FAIL_RANDOM") != NULL;
+	if (fail_for_test)
+		return 0;
+	for (i = 0; i < 4 && salt == 0; i++)
+		if (RAND_bytes((unsigned char *)&salt, sizeof(salt)) != 1)
+			return 0;
+	return salt;
+}
+
+static int
+read_config_file(const char *path, struct cfg_src *src, char *err,
+    size_t errsz)
+{
+	char *buf = NULL, perr[256];
+	ssize_t n;
+	size_t len = 0;
+	int fd, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errsz, "cannot open config file %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if ((buf = malloc(MAX_CONFIG_FILE + 1)) == NULL) {
+		snprintf(err, errsz, "out of memory");
+		goto done;
+	}
+	while (len <= MAX_CONFIG_FILE) {
+		n = read(fd, buf + len, MAX_CONFIG_FILE + 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(err, errsz, "cannot read config file %s: %s",
+			    path, strerror(errno));
+			goto done;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > MAX_CONFIG_FILE) {
+		snprintf(err, errsz, "config file %s is larger than %d bytes",
+		    path, MAX_CONFIG_FILE);
+		goto done;
+	}
+	if (cfg_src_parse(src, buf, len, perr, sizeof(perr)) == -1) {
+		snprintf(err, errsz, "config file %s: %s", path, perr);
+		goto done;
+	}
+	rc = 0;
+done:
+	if (buf != NULL) {
+		OPENSSL_cleanse(buf, MAX_CONFIG_FILE + 1);
+		free(buf);
+	}
+	close(fd);
+	return rc;
+}
+
+/* File first, then the environment on top.  0 or -1 with err set. */
+static int
+load_config(const char *file, char *err, size_t errsz)
+{
+	struct cfg_src src;
+	const char *v;
+	char why[512];
+	int k, rc = -1;
+
+	memset(&src, 0, sizeof(src));
+	if (file == NULL)
+		file = getenv("AGORA_TOKEN_CONFIG");
+	if (file != NULL && *file != '\0' &&
+	    read_config_file(file, &src, err, errsz) == -1)
+		goto done;
+	for (k = 0; k < CFG__MAX; k++) {
+		if ((v = getenv(cfg_key_name((enum cfg_key)k))) == NULL)
+			continue;
+		if (cfg_src_set(&src, (enum cfg_key)k, v) == -1) {
+			snprintf(err, errsz, "%s is too long",
+			    cfg_key_name((enum cfg_key)k));
+			goto done;
+		}
+	}
+	if (cfg_finish(&src, &config, why, sizeof(why)) == -1) {
+		snprintf(err, errsz, "config: %s", why);
+		goto done;
+	}
+	rc = 0;
+done:
+	cfg_src_free(&src);
+	return rc;
+}
+
+/* ---- CGI ----------------------------------------------------------------- */
+
+static size_t
+content_length(const char *cl, int *too_large)
+{
+	uint32_t n = 0;
+
+	*too_large = 0;
+	if (cl == NULL || *cl == '\0')
+		return 0;
+	if (prs_u32(cl, strlen(cl), 0, UINT32_MAX, &n) == -1 ||
+	    n > REQ_MAX_BODY) {
+		*too_large = 1;
+		return 0;
+	}
+	return n;
+}
+
+static void
+log_response(const struct resp *rs)
+{
+	if (rs->status >= 500)
+		logmsg("error", "%d: %s", rs->status,
+		    rs->log != NULL ? rs->log : "internal error");
+}
+
+static int
+serve_cgi(int configured, struct tok_ctx *tok)
+{
+	static char body[REQ_MAX_BODY + 1];
+	struct req rq;
+	struct resp rs;
+	size_t want, got = 0;
+	ssize_t n;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.method = getenv("REQUEST_METHOD");
+	rq.request_uri = getenv("REQUEST_URI");
+	rq.script_name = getenv("SCRIPT_NAME");
+	rq.path_info = getenv("PATH_INFO");
+	rq.script_filename = getenv("SCRIPT_FILENAME");
+	rq.query = getenv("QUERY_STRING");
+	rq.content_type = getenv("CONTENT_TYPE");
+	rq.origin = getenv("HTTP_ORIGIN");
+	want = content_length(getenv("CONTENT_LENGTH"), &rq.body_too_large);
+	while (got < want) {
+		n = read(STDIN_FILENO, body + got, want - got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	rq.body = body;
+	rq.body_len = got;
+	rq.now = (uint32_t)time(NULL);
+	rq.salt = draw_salt();
+	req_handle(configured ? &config : NULL, tok, &rq, &rs);
+	log_response(&rs);
+	if (fwrite(rs.bytes, 1, rs.len, stdout) != rs.len || fflush(stdout))
+		logmsg("error", "cannot write the response: %s",
+		    strerror(errno));
+	resp_free(&rs);
+	return 0;
+}
+
+/* ---- FastCGI ------------------------------------------------------------- */
+
+static void
+serve_fcgi_request(FCGX_Request *r, struct tok_ctx *tok, char *body)
+{
+	struct req rq;
+	struct resp rs;
+	size_t want;
+	int n;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.method = FCGX_GetParam("REQUEST_METHOD", r->envp);
+	rq.request_uri = FCGX_GetParam("REQUEST_URI", r->envp);
+	rq.script_name = FCGX_GetParam("SCRIPT_NAME", r->envp);
+	rq.path_info = FCGX_GetParam("PATH_INFO", r->envp);
+	rq.script_filename = FCGX_GetParam("SCRIPT_FILENAME", r->envp);
+	rq.query = FCGX_GetParam("QUERY_STRING", r->envp);
+	rq.content_type = FCGX_GetParam("CONTENT_TYPE", r->envp);
+	rq.origin = FCGX_GetParam("HTTP_ORIGIN", r->envp);
+	want = content_length(FCGX_GetParam("CONTENT_LENGTH", r->envp),
+	    &rq.body_too_large);
+	n = want > 0 ? FCGX_GetStr(body, (int)want, r->in) : 0;
+	rq.body = body;
+	rq.body_len = n > 0 ? (size_t)n : 0;
+	rq.now = (uint32_t)time(NULL);
+	rq.salt = draw_salt();
+	req_handle(&config, tok, &rq, &rs);
+	log_response(&rs);
+	/* A client that went away makes this fail; nothing to do. */
+	(void)FCGX_PutStr(rs.bytes, (int)rs.len, r->out);
+	resp_free(&rs);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct tok_ctx *tok;
+	FCGX_Request r;
+	char *body;
+
+	tok = tok_ctx_new();
+	body = malloc(REQ_MAX_BODY + 1);
+	if (tok == NULL || body == NULL) {
+		logmsg("error", "out of memory starting a worker");
+		goto done;
+	}
+	if (FCGX_InitRequest(&r, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+		logmsg("error", "FCGX_InitRequest failed");
+		goto done;
+	}
+	while (!stopping) {
+		w->in_accept = 1;
+		if (FCGX_Accept_r(&r) < 0) {
+			w->in_accept = 0;
+			if (!stopping)
+				logmsg("error", "accept failed; worker stops");
+			break;
+		}
+		w->in_accept = 0;
+		serve_fcgi_request(&r, tok, body);
+		FCGX_Finish_r(&r);
+	}
+	FCGX_Free(&r, 0);
+done:
+	free(body);
+	tok_ctx_free(tok);
+	w->done = 1;
+	return NULL;
+}
+
+static void
+kick_handler(int sig)
+{
+	(void)sig;	/* only here to interrupt accept() */
+}
+
+/*
+ * Runs the worker threads until SIGTERM or SIGINT, then stops them:
+ * requests in flight finish, idle workers leave accept().
+ */
+static int
+serve_fcgi(int nthreads, int own_socket)
+{
+	struct worker *w;
+	struct sigaction sa;
+	sigset_t set;
+	int i, sig, rc = 0;
+	struct timespec tick = { 0, 50 * 1000 * 1000 };
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kick_handler;	/* no SA_RESTART: accept gets EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR2, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);	/* inherited by workers */
+
+	if ((w = calloc((size_t)nthreads, sizeof(*w))) == NULL) {
+		logmsg("error", "out of memory");
+		return 1;
+	}
+	for (i = 0; i < nthreads; i++)
+		if (pthread_create(&w[i].tid, NULL, worker_main, &w[i]) != 0) {
+			logmsg("error", "cannot create thread %d", i);
+			nthreads = i;
+			rc = 1;
+			break;
+		}
+	if (rc == 0) {
+		logmsg("info", "serving FastCGI with %d threads", nthreads);
+		for (;;) {
+			if (sigwait(&set, &sig) != 0)
+				continue;
+			if (sig == SIGHUP)
+				continue;	/* no reload; keep serving */
+			break;
+		}
+		logmsg("info", "signal %d: finishing requests in flight",
+		    sig);
+	}
+	stopping = 1;
+	FCGX_ShutdownPending();
+	/*
+	 * Wake the idle workers.  shutdown() on a socket we opened also
+	 * refuses new connections at once; an inherited socket may be
+	 * shared with sibling processes, so it is left alone and the
+	 * workers are interrupted with a signal instead, repeatedly, since
+	 * one may arrive just before a worker enters accept().
+	 */
+	if (own_socket)
+		shutdown(listen_fd, SHUT_RDWR);
+	for (;;) {
+		int alive = 0;
+
+		for (i = 0; i < nthreads; i++) {
+			if (w[i].done)
+				continue;
+			alive++;
+			if (w[i].in_accept)
+				pthread_kill(w[i].tid, SIGUSR2);
+		}
+		if (alive == 0)
+			break;
+		nanosleep(&tick, NULL);
+	}
+	for (i = 0; i < nthreads; i++)
+		pthread_join(w[i].tid, NULL);
+	free(w);
+	logmsg("info", "stopped");
+	return rc;
+}
+
+/* ---- listening sockets --------------------------------------------------- */
+
+static int
+open_unix(const char *path, mode_t mode)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	mode_t old;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path) || *path == '\0') {
+		logmsg("error", "--listen: unix socket path is empty or too "
+		    "long");
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if (lstat(path, &st) == 0) {
+		/* Replace a stale socket, never another kind of file. */
+		if (!S_ISSOCK(st.st_mode)) {
+			logmsg("error", "--listen: %s exists and is not a "
+			    "socket", path);
+			return -1;
+		}
+		unlink(path);
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		logmsg("error", "socket: %s", strerror(errno));
+		return -1;
+	}
+	old = umask(0177);	/* no window with a wider mode */
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		umask(old);
+		logmsg("error", "cannot bind %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	umask(old);
+	if (chmod(path, mode) == -1 || listen(fd, 1024) == -1) {
+		logmsg("error", "cannot listen on %s: %s", path,
+		    strerror(errno));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+open_tcp(const char *addr)
+{
+	struct addrinfo hints, *res = NULL;
+	char host[256];
+	const char *colon, *port, *h;
+	size_t hlen;
+	uint32_t pnum;
+	int fd = -1, one = 1, rc;
+
+	if ((colon = strrchr(addr, ':')) == NULL) {
+		logmsg("error", "--listen: expected unix:PATH or HOST:PORT");
+		return -1;
+	}
+	h = addr;
+	hlen = (size_t)(colon - addr);
+	if (hlen >= 2 && h[0] == '[' && h[hlen - 1] == ']') {
+		h++;
+		hlen -= 2;
+	}
+	if (hlen == 0 || strcmp(addr, "*") == 0 || (hlen == 1 && *h == '*')) {
+		logmsg("error", "--listen %s: a host is required (for all "
+		    "interfaces say 0.0.0.0 explicitly; usually 127.0.0.1)",
+		    addr);
+		return -1;
+	}
+	port = colon + 1;
+	if (hlen >= sizeof(host) ||
+	    prs_u32(port, strlen(port), 1, 65535, &pnum) == -1) {
+		logmsg("error", "--listen %s: bad host or port", addr);
+		return -1;
+	}
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
+		logmsg("error", "--listen %s: %s", addr, gai_strerror(rc));
+		return -1;
+	}
+	fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC,
+	    res->ai_protocol);
+	if (fd == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, res->ai_addr, res->ai_addrlen) == -1 ||
+	    listen(fd, 1024) == -1) {
+		logmsg("error", "cannot listen on %s: %s", addr,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+/* ---- main ------------------------------------------------------------------ */
+
+static int
+parse_args(int argc, char **argv, struct options *o)
+{
+	uint32_t n;
+	long ncpu;
+	int i;
+	const char *a, *v;
+
+	memset(o, 0, sizeof(*o));
+	o->socket_mode = 0660;
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	o->threads = ncpu > 0 && ncpu <= MAX_THREADS / 2 ? (int)ncpu * 2 : 4;
+	if (o->threads < 4)
+		o->threads = 4;
+	for (i = 1; i < argc; i++) {
+		a = argv[i];
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			fputs(usage_text, stdout);
+			exit(0);
+		}
+		if (strcmp(a, "--version") == 0) {
+			printf(PROG " " REQ_VERSION "\n");
+			exit(0);
+		}
+		if (strcmp(a, "--config") && strcmp(a, "--listen") &&
+		    strcmp(a, "--socket-mode") && strcmp(a, "--threads")) {
+			fprintf(stderr, PROG ": unknown option: %s\n%s", a,
+			    usage_text);
+			return -1;
+		}
+		if (i + 1 >= argc) {
+			fprintf(stderr, PROG ": %s needs a value\n%s", a,
+			    usage_text);
+			return -1;
+		}
+		v = argv[++i];
+		if (strcmp(a, "--config") == 0)
+			o->config = v;
+		else if (strcmp(a, "--listen") == 0)
+			o->listen = v;
+		else if (strcmp(a, "--socket-mode") == 0) {
+			char *end;
+			long m;
+
+			errno = 0;
+			m = strtol(v, &end, 8);
+			if (*v == '\0' || *end != '\0' || errno || m < 0 ||
+			    m > 0777) {
+				fprintf(stderr, PROG ": --socket-mode must be "
+				    "octal permissions such as 0660\n");
+				return -1;
+			}
+			o->socket_mode = (mode_t)m;
+		} else {
+			if (prs_u32(v, strlen(v), 1, MAX_THREADS, &n) == -1) {
+				fprintf(stderr, PROG ": --threads must be "
+				    "1-%d\n", MAX_THREADS);
+				return -1;
+			}
+			o->threads = (int)n;
+		}
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options opt;
+	struct tok_ctx *tok;
+	char err[768];
+	const char *unix_path = NULL;
+	int configured, rc, own = 0;
+
+	if (parse_args(argc, argv, &opt) == -1)
+		return 2;
+	configured = load_config(opt.config, err, sizeof(err)) == 0;
+	/* Seed Jansson's hash and warm the CSPRNG once, before threads. */
+	json_object_seed(0);
+	(void)draw_salt();
+
+	if (opt.listen != NULL) {
+		if (FCGX_Init() != 0) {
+			logmsg("error", "FCGX_Init failed");
+			return 1;
+		}
+		if (!configured) {
+			logmsg("error", "%s", err);
+			return 1;
+		}
+		if (strncmp(opt.listen, "unix:", 5) == 0) {
+			unix_path = opt.listen + 5;
+			listen_fd = open_unix(unix_path, opt.socket_mode);
+		} else
+			listen_fd = open_tcp(opt.listen);
+		if (listen_fd == -1)
+			return 1;
+		own = 1;
+	} else if (!FCGX_IsCGI()) {
+		listen_fd = 0;
+		if (!configured) {
+			logmsg("error", "%s", err);
+			return 1;
+		}
+	} else {
+		if (!configured)
+			logmsg("error", "%s", err);
+		if ((tok = tok_ctx_new()) == NULL) {
+			logmsg("error", "out of memory");
+			return 1;
+		}
+		rc = serve_cgi(configured, tok);
+		tok_ctx_free(tok);
+		cfg_clear(&config);
+		return rc;
+	}
+	rc = serve_fcgi(opt.threads, own);
+	if (own) {
+		close(listen_fd);
+		if (unix_path != NULL)
+			unlink(unix_path);
+	}
+	cfg_clear(&config);
+	return rc;
+}
