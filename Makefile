@@ -47,7 +47,7 @@ $(shell mkdir -p build; [ "$$(cat build/.flavor 2>/dev/null)" = "$(FLAVOR)" ] ||
 
 CORE_OBJ = $(B)/tok.o
 LIB_OBJ  = $(B)/parse.o $(B)/cfg.o $(B)/req.o $(CORE_OBJ)
-OBJ      = $(B)/main.o $(LIB_OBJ)
+OBJ      = $(B)/main.o $(B)/sandbox.o $(LIB_OBJ)
 
 all: $(PROG)
 

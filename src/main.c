@@ -6,9 +6,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
@@ -27,15 +29,18 @@
 #include "cfg.h"
 #include "parse.h"
 #include "req.h"
+#include "sandbox.h"
 #include "tok.h"
 
 #define PROG "agora-token-fcgi"
 #define MAX_CONFIG_FILE 65536
 #define MAX_THREADS 256
+#define MAX_WORKERS 64
 
 static const char usage_text[] =
     "usage: " PROG " [--config FILE] [--listen unix:PATH | --listen HOST:PORT]\n"
-    "       " PROG " [--socket-mode MODE] [--threads N]\n"
+    "       " PROG " [--socket-mode MODE] [--threads N] [--workers N]\n"
+    "       " PROG " [--no-sandbox]\n"
     "       " PROG " --help | --version\n"
     "\n"
     "Mints Agora AccessToken2 tokens over FastCGI or CGI.\n"
@@ -46,6 +51,9 @@ static const char usage_text[] =
     "                      (HOST is required: 127.0.0.1:9000, not :9000)\n"
     "  --socket-mode MODE  permissions of a unix socket (octal, default 0660)\n"
     "  --threads N         worker threads (1-256, default 2 per CPU, at least 4)\n"
+    "  --workers N         pre-fork N worker processes (1-64) under a supervisor\n"
+    "                      that replaces any that dies; default: no supervisor\n"
+    "  --no-sandbox        do not apply the seccomp system-call filter\n"
     "  --help              show this help\n"
     "  --version           show the version\n"
     "\n"
@@ -59,14 +67,22 @@ struct options {
 	const char *listen;
 	mode_t socket_mode;
 	int threads;
+	int workers;		/* 0: no supervisor */
+	int sandbox;
 };
 
 static struct cfg config;
 static int listen_fd = -1;
 static volatile sig_atomic_t stopping;
 
+/* One thread.  tok and body are made before the thread starts, so no
+ * initialisation (library configuration files) happens after the
+ * sandbox is in place. */
 struct worker {
 	pthread_t tid;
+	struct tok_ctx *tok;
+	char *body;
+	int started;
 	volatile sig_atomic_t in_accept;
 	volatile sig_atomic_t done;
 };
@@ -74,18 +90,25 @@ struct worker {
 static void
 logmsg(const char *level, const char *fmt, ...)
 {
-	char line[1024], ts[32];
+	char msg[1024], line[1200], ts[32];
 	struct tm tm;
 	time_t now = time(NULL);
 	va_list ap;
+	int n;
 
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	/* One write per line so threads do not interleave. */
-	dprintf(STDERR_FILENO, "%s " PROG " %s: %s\n", ts, level, line);
+	/* One write(2) per line, so threads do not interleave and nothing
+	 * but write is needed inside the sandbox. */
+	n = snprintf(line, sizeof(line), "%s " PROG " %s: %s\n", ts, level,
+	    msg);
+	if (n > (int)sizeof(line) - 1)
+		n = (int)sizeof(line) - 1;
+	if (n > 0 && write(STDERR_FILENO, line, (size_t)n) < 0)
+		return;	/* nowhere left to report it */
 }
 
 /*
@@ -296,16 +319,8 @@ static void *
 worker_main(void *arg)
 {
 	struct worker *w = arg;
-	struct tok_ctx *tok;
 	FCGX_Request r;
-	char *body;
 
-	tok = tok_ctx_new();
-	body = malloc(REQ_MAX_BODY + 1);
-	if (tok == NULL || body == NULL) {
-		logmsg("error", "out of memory starting a worker");
-		goto done;
-	}
 	if (FCGX_InitRequest(&r, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		logmsg("error", "FCGX_InitRequest failed");
 		goto done;
@@ -319,13 +334,11 @@ worker_main(void *arg)
 			break;
 		}
 		w->in_accept = 0;
-		serve_fcgi_request(&r, tok, body);
+		serve_fcgi_request(&r, w->tok, w->body);
 		FCGX_Finish_r(&r);
 	}
 	FCGX_Free(&r, 0);
 done:
-	free(body);
-	tok_ctx_free(tok);
 	w->done = 1;
 	return NULL;
 }
@@ -341,7 +354,7 @@ kick_handler(int sig)
  * requests in flight finish, idle workers leave accept().
  */
 static int
-serve_fcgi(int nthreads, int own_socket)
+serve_fcgi(int nthreads, int own_socket, int sandbox)
 {
 	struct worker *w;
 	struct sigaction sa;
@@ -363,15 +376,36 @@ serve_fcgi(int nthreads, int own_socket)
 		logmsg("error", "out of memory");
 		return 1;
 	}
-	for (i = 0; i < nthreads; i++)
-		if (pthread_create(&w[i].tid, NULL, worker_main, &w[i]) != 0) {
-			logmsg("error", "cannot create thread %d", i);
-			nthreads = i;
+	for (i = 0; i < nthreads; i++) {
+		w[i].tok = tok_ctx_new();
+		w[i].body = malloc(REQ_MAX_BODY + 1);
+		if (w[i].tok == NULL || w[i].body == NULL) {
+			logmsg("error", "out of memory");
+			nthreads = i + 1;
 			rc = 1;
 			break;
 		}
+	}
+	for (i = 0; rc == 0 && i < nthreads; i++)
+		if (pthread_create(&w[i].tid, NULL, worker_main, &w[i]) != 0) {
+			logmsg("error", "cannot create thread %d", i);
+			rc = 1;
+		} else
+			w[i].started = 1;
+	if (rc != 0) {
+		/* Threads already running stop as at a signal below. */
+		for (; i < nthreads; i++)
+			w[i].done = 1;
+	}
 	if (rc == 0) {
-		logmsg("info", "serving FastCGI with %d threads", nthreads);
+		char why[256];
+
+		if (!sandbox)
+			logmsg("info", "sandbox disabled (--no-sandbox)");
+		else if (sandbox_enter(why, sizeof(why)) == -1)
+			logmsg("warning", "sandbox not active: %s", why);
+		logmsg("info", "serving FastCGI with %d threads%s", nthreads,
+		    sandbox ? "" : ", no sandbox");
 		for (;;) {
 			if (sigwait(&set, &sig) != 0)
 				continue;
@@ -407,10 +441,114 @@ serve_fcgi(int nthreads, int own_socket)
 			break;
 		nanosleep(&tick, NULL);
 	}
-	for (i = 0; i < nthreads; i++)
-		pthread_join(w[i].tid, NULL);
+	for (i = 0; i < nthreads; i++) {
+		if (w[i].started)
+			pthread_join(w[i].tid, NULL);
+		free(w[i].body);
+		tok_ctx_free(w[i].tok);
+	}
 	free(w);
 	logmsg("info", "stopped");
+	return rc;
+}
+
+/* ---- supervisor ---------------------------------------------------------- */
+
+/*
+ * --workers: pre-forks n worker processes on the shared listening socket
+ * and replaces any that dies (libfcgi aborts the whole process on some
+ * malformed records from the socket's peer), waiting longer after each
+ * quick death so a crash loop does not spin.  SIGTERM/SIGINT are
+ * forwarded; it exits 0 once every worker has stopped.
+ */
+static int
+supervise(int n, int nthreads, int sandbox)
+{
+	pid_t *kids, pid;
+	time_t *born;
+	sigset_t set;
+	siginfo_t si;
+	struct timespec wait_ts;
+	long backoff_ms = 100;
+	int i, sig, st, alive, rc = 0, stopping_all = 0;
+
+	if ((kids = calloc((size_t)n, sizeof(*kids))) == NULL ||
+	    (born = calloc((size_t)n, sizeof(*born))) == NULL) {
+		logmsg("error", "out of memory");
+		return 1;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	for (;;) {
+		/* (Re)start every empty slot unless stopping. */
+		for (i = 0; !stopping_all && i < n; i++) {
+			if (kids[i] != 0)
+				continue;
+			if ((pid = fork()) == -1) {
+				logmsg("error", "fork: %s", strerror(errno));
+				break;
+			}
+			if (pid == 0) {
+				free(kids);
+				free(born);
+				_exit(serve_fcgi(nthreads, 0, sandbox));
+			}
+			kids[i] = pid;
+			born[i] = time(NULL);
+			logmsg("info", "worker %d started (pid %ld)", i,
+			    (long)pid);
+		}
+		alive = 0;
+		for (i = 0; i < n; i++)
+			alive += kids[i] != 0;
+		if (stopping_all && alive == 0)
+			break;
+		wait_ts.tv_sec = backoff_ms / 1000;
+		wait_ts.tv_nsec = (backoff_ms % 1000) * 1000000L;
+		sig = sigtimedwait(&set, &si, alive < n ? &wait_ts : NULL);
+		if (sig == SIGTERM || sig == SIGINT) {
+			if (!stopping_all)
+				logmsg("info", "signal %d: stopping workers",
+				    sig);
+			stopping_all = 1;
+			for (i = 0; i < n; i++)
+				if (kids[i] != 0)
+					kill(kids[i], SIGTERM);
+		}
+		while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+			for (i = 0; i < n && kids[i] != pid; i++)
+				continue;
+			if (i == n)
+				continue;
+			kids[i] = 0;
+			if (stopping_all) {
+				if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+					rc = 1;
+				continue;
+			}
+			if (WIFSIGNALED(st))
+				logmsg("error", "worker %d (pid %ld) killed by "
+				    "signal %d; replacing it", i, (long)pid,
+				    WTERMSIG(st));
+			else
+				logmsg("error", "worker %d (pid %ld) exited "
+				    "with status %d; replacing it", i,
+				    (long)pid, WEXITSTATUS(st));
+			/* Quick deaths double the wait, up to 5 s. */
+			if (time(NULL) - born[i] < 2)
+				backoff_ms = backoff_ms * 2 > 5000 ? 5000 :
+				    backoff_ms * 2;
+			else
+				backoff_ms = 100;
+		}
+	}
+	free(kids);
+	free(born);
+	logmsg("info", "all workers stopped");
 	return rc;
 }
 
@@ -533,6 +671,7 @@ parse_args(int argc, char **argv, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->socket_mode = 0660;
+	o->sandbox = 1;
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	o->threads = ncpu > 0 && ncpu <= MAX_THREADS / 2 ? (int)ncpu * 2 : 4;
 	if (o->threads < 4)
@@ -547,8 +686,13 @@ parse_args(int argc, char **argv, struct options *o)
 			printf(PROG " " REQ_VERSION "\n");
 			exit(0);
 		}
+		if (strcmp(a, "--no-sandbox") == 0) {
+			o->sandbox = 0;
+			continue;
+		}
 		if (strcmp(a, "--config") && strcmp(a, "--listen") &&
-		    strcmp(a, "--socket-mode") && strcmp(a, "--threads")) {
+		    strcmp(a, "--socket-mode") && strcmp(a, "--threads") &&
+		    strcmp(a, "--workers")) {
 			fprintf(stderr, PROG ": unknown option: %s\n%s", a,
 			    usage_text);
 			return -1;
@@ -561,8 +705,19 @@ parse_args(int argc, char **argv, struct options *o)
 		v = argv[++i];
 		if (strcmp(a, "--config") == 0)
 			o->config = v;
-		else if (strcmp(a, "--listen") == 0)
+		else if (strcmp(a, "--listen") == 0) {
+			/* Binding every interface must be said explicitly. */
+			if (strncmp(v, "unix:", 5) != 0 &&
+			    (strchr(v, ':') == NULL || *v == ':' ||
+			    strncmp(v, "*:", 2) == 0)) {
+				fprintf(stderr, PROG ": --listen %s: expected "
+				    "unix:PATH or HOST:PORT with a host (e.g. "
+				    "127.0.0.1:9000; 0.0.0.0:9000 for every "
+				    "interface)\n", v);
+				return -1;
+			}
 			o->listen = v;
+		}
 		else if (strcmp(a, "--socket-mode") == 0) {
 			char *end;
 			long m;
@@ -576,6 +731,13 @@ parse_args(int argc, char **argv, struct options *o)
 				return -1;
 			}
 			o->socket_mode = (mode_t)m;
+		} else if (strcmp(a, "--workers") == 0) {
+			if (prs_u32(v, strlen(v), 1, MAX_WORKERS, &n) == -1) {
+				fprintf(stderr, PROG ": --workers must be "
+				    "1-%d\n", MAX_WORKERS);
+				return -1;
+			}
+			o->workers = (int)n;
 		} else {
 			if (prs_u32(v, strlen(v), 1, MAX_THREADS, &n) == -1) {
 				fprintf(stderr, PROG ": --threads must be "
@@ -599,6 +761,12 @@ main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &opt) == -1)
 		return 2;
+	tzset();	/* strftime may load zone data: do it before the sandbox */
+	/*
+	 * A fixed arena limit, so glibc's malloc never reads the CPU count
+	 * from /sys when a thread first allocates (inside the sandbox).
+	 */
+	mallopt(M_ARENA_MAX, 8);
 	configured = load_config(opt.config, err, sizeof(err)) == 0;
 	/* Seed Jansson's hash and warm the CSPRNG once, before threads. */
 	json_object_seed(0);
@@ -639,7 +807,15 @@ main(int argc, char **argv)
 		cfg_clear(&config);
 		return rc;
 	}
-	rc = serve_fcgi(opt.threads, own);
+	/* From here on the process holds the certificate: keep it out of
+	 * core files. */
+	if (sandbox_nodump() == -1)
+		logmsg("warning", "cannot disable core dumps: %s",
+		    strerror(errno));
+	if (opt.workers > 0)
+		rc = supervise(opt.workers, opt.threads, opt.sandbox);
+	else
+		rc = serve_fcgi(opt.threads, own, opt.sandbox);
 	if (own) {
 		close(listen_fd);
 		if (unix_path != NULL)

@@ -28,10 +28,11 @@
 #define STR_MAX		65535	/* u16 length prefix */
 
 /*
- * tok_build packs the content on the stack before deflating it.  Token
- * content compresses to roughly a half at best (it is mostly ids and a
- * random signature), so content bigger than this could never fit in
- * TOK_MAX_TOKEN anyway; refusing it early keeps the buffer bounded.
+ * tok_build packs the content on the stack before deflating it, so the
+ * content is capped: past this it is TOK_ETOOLONG even if it might have
+ * compressed into TOK_MAX_TOKEN.  Real tokens are a few hundred bytes;
+ * 16 KiB is four times the longest token string and plenty for bodies of
+ * repetitive ids.
  */
 #define CONTENT_MAX	16384
 

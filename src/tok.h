@@ -121,7 +121,7 @@ size_t		 tok_uid_text(uint32_t uid, char *buf);
 struct tok_decoded {
 	unsigned char *raw;		/* inflated content */
 	size_t raw_len;
-	const unsigned char *signature;	/* 32 bytes */
+	const unsigned char *signature;	/* 32 bytes, or tok_verify fails */
 	size_t signature_len;
 	const unsigned char *signing_info;
 	size_t signing_info_len;
@@ -151,7 +151,9 @@ struct tok_decoded {
 /*
  * Parses a "007" token of exactly len bytes (no surrounding whitespace:
  * trim first).  Strict standard base64; any valid zlib stream, inflated
- * to at most 64 KiB.  On error the struct is left empty (safe to free).
+ * to at most 64 KiB, with nothing after it.  More than TOK_MAX_SERVICES
+ * known services, or TOK_MAX_PRIVILEGES privileges in one, is
+ * TOK_EFORMAT.  On error the struct is left empty (safe to free).
  */
 enum tok_err	 tok_decode(const char *token, size_t len, struct tok_decoded *);
 void		 tok_decoded_free(struct tok_decoded *);
