@@ -40,7 +40,8 @@
 static const char usage_text[] =
     "usage: " PROG " [--config FILE] [--listen unix:PATH | --listen HOST:PORT]\n"
     "       " PROG " [--socket-mode MODE] [--threads N] [--workers N]\n"
-    "       " PROG " [--no-sandbox]\n"
+    "       " PROG " [--no-sandbox] [--log-level LEVEL]\n"
+    "       " PROG " --check-config [--config FILE]\n"
     "       " PROG " --help | --version\n"
     "\n"
     "Mints Agora AccessToken2 tokens over FastCGI or CGI.\n"
@@ -54,6 +55,10 @@ static const char usage_text[] =
     "  --workers N         pre-fork N worker processes (1-64) under a supervisor\n"
     "                      that replaces any that dies; default: no supervisor\n"
     "  --no-sandbox        do not apply the seccomp system-call filter\n"
+    "  --log-level LEVEL   error, warning, info (default) or debug (one line\n"
+    "                      per request)\n"
+    "  --check-config      validate the configuration, print it (never the\n"
+    "                      certificate) and exit 0 if it is usable, else 1\n"
     "  --help              show this help\n"
     "  --version           show the version\n"
     "\n"
@@ -69,9 +74,13 @@ struct options {
 	int threads;
 	int workers;		/* 0: no supervisor */
 	int sandbox;
+	int check_config;
 };
 
 static struct cfg config;
+static const char *const log_levels[] = { "error", "warning", "info",
+    "debug" };
+static int log_level = 2;	/* info */
 static int listen_fd = -1;
 static volatile sig_atomic_t stopping;
 
@@ -92,10 +101,15 @@ logmsg(const char *level, const char *fmt, ...)
 {
 	char msg[1024], line[1200], ts[32];
 	struct tm tm;
-	time_t now = time(NULL);
+	time_t now;
 	va_list ap;
-	int n;
+	int n, lv;
 
+	for (lv = 0; lv < 4 && strcmp(log_levels[lv], level) != 0; lv++)
+		continue;
+	if (lv > log_level)
+		return;
+	now = time(NULL);
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	va_start(ap, fmt);
@@ -142,7 +156,7 @@ read_config_file(const char *path, struct cfg_src *src, char *err,
 	int fd, rc = -1;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		snprintf(err, errsz, "cannot open config file %s: %s", path,
+		snprintf(err, errsz, "cannot open config file %.400s: %s", path,
 		    strerror(errno));
 		return -1;
 	}
@@ -155,7 +169,7 @@ read_config_file(const char *path, struct cfg_src *src, char *err,
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			snprintf(err, errsz, "cannot read config file %s: %s",
+			snprintf(err, errsz, "cannot read config file %.400s: %s",
 			    path, strerror(errno));
 			goto done;
 		}
@@ -164,12 +178,12 @@ read_config_file(const char *path, struct cfg_src *src, char *err,
 		len += (size_t)n;
 	}
 	if (len > MAX_CONFIG_FILE) {
-		snprintf(err, errsz, "config file %s is larger than %d bytes",
+		snprintf(err, errsz, "config file %.400s is larger than %d bytes",
 		    path, MAX_CONFIG_FILE);
 		goto done;
 	}
 	if (cfg_src_parse(src, buf, len, perr, sizeof(perr)) == -1) {
-		snprintf(err, errsz, "config file %s: %s", path, perr);
+		snprintf(err, errsz, "config file %.400s: %s", path, perr);
 		goto done;
 	}
 	rc = 0;
@@ -182,18 +196,55 @@ done:
 	return rc;
 }
 
+/*
+ * CGI on shared hosting often cannot set the environment, so a CGI
+ * program without --config or AGORA_TOKEN_CONFIG also looks for
+ * agora-token.conf beside itself.  Such a file may sit in a directory
+ * the web server serves, so it is used only when no one but its owner
+ * can read or write it (the program runs as the owner under suEXEC).
+ */
+static const char *
+cgi_config_path(char *buf, size_t bufsz, char *err, size_t errsz,
+    int *bad)
+{
+	const char *sf = getenv("SCRIPT_FILENAME"), *slash;
+	struct stat st;
+	int n;
+
+	*bad = 0;
+	if (sf == NULL || (slash = strrchr(sf, '/')) == NULL)
+		return NULL;
+	n = snprintf(buf, bufsz, "%.*s/agora-token.conf", (int)(slash - sf),
+	    sf);
+	if (n < 0 || (size_t)n >= bufsz || stat(buf, &st) == -1)
+		return NULL;
+	if ((st.st_mode & 077) != 0) {
+		snprintf(err, errsz, "%.400s is readable or writable by others "
+		    "than its owner: chmod 600 it", buf);
+		*bad = 1;
+		return NULL;
+	}
+	return buf;
+}
+
 /* File first, then the environment on top.  0 or -1 with err set. */
 static int
-load_config(const char *file, char *err, size_t errsz)
+load_config(const char *file, int cgi, char *err, size_t errsz)
 {
 	struct cfg_src src;
 	const char *v;
-	char why[512];
-	int k, rc = -1;
+	char why[512], beside[4096];
+	int k, rc = -1, bad;
 
 	memset(&src, 0, sizeof(src));
 	if (file == NULL)
 		file = getenv("AGORA_TOKEN_CONFIG");
+	if (file == NULL && cgi) {
+		file = cgi_config_path(beside, sizeof(beside), err, errsz,
+		    &bad);
+		if (bad)
+			goto done;
+	}
 	if (file != NULL && *file != '\0' &&
 	    read_config_file(file, &src, err, errsz) == -1)
 		goto done;
@@ -234,12 +285,26 @@ content_length(const char *cl, int *too_large)
 	return n;
 }
 
+/* 5xx always; every request at --log-level debug, with the path made
+ * safe for a log line (printable ASCII, at most 200 bytes). */
 static void
-log_response(const struct resp *rs)
+log_response(const struct req *rq, const struct resp *rs)
 {
+	char path[204];
+	const char *u = rq->request_uri != NULL ? rq->request_uri :
+	    rq->path_info != NULL ? rq->path_info : "";
+	size_t i;
+
 	if (rs->status >= 500)
 		logmsg("error", "%d: %s", rs->status,
 		    rs->log != NULL ? rs->log : "internal error");
+	if (log_level < 3)
+		return;
+	for (i = 0; i < 200 && u[i] != '\0'; i++)
+		path[i] = u[i] > 0x20 && u[i] < 0x7f ? u[i] : '?';
+	path[i] = '\0';
+	logmsg("debug", "%.8s %s %d", rq->method != NULL ? rq->method : "-",
+	    path, rs->status);
 }
 
 static int
@@ -274,7 +339,7 @@ serve_cgi(int configured, struct tok_ctx *tok)
 	rq.now = (uint32_t)time(NULL);
 	rq.salt = draw_salt();
 	req_handle(configured ? &config : NULL, tok, &rq, &rs);
-	log_response(&rs);
+	log_response(&rq, &rs);
 	if (fwrite(rs.bytes, 1, rs.len, stdout) != rs.len || fflush(stdout))
 		logmsg("error", "cannot write the response: %s",
 		    strerror(errno));
@@ -309,7 +374,7 @@ serve_fcgi_request(FCGX_Request *r, struct tok_ctx *tok, char *body)
 	rq.now = (uint32_t)time(NULL);
 	rq.salt = draw_salt();
 	req_handle(&config, tok, &rq, &rs);
-	log_response(&rs);
+	log_response(&rq, &rs);
 	/* A client that went away makes this fail; nothing to do. */
 	(void)FCGX_PutStr(rs.bytes, (int)rs.len, r->out);
 	resp_free(&rs);
@@ -661,6 +726,53 @@ open_tcp(const char *addr)
 
 /* ---- main ------------------------------------------------------------------ */
 
+/* systemd socket activation without StandardInput=socket. */
+static int
+inherited_systemd_socket(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	uint32_t p, n;
+
+	if (pid == NULL || fds == NULL ||
+	    prs_u32(pid, strlen(pid), 1, UINT32_MAX, &p) == -1 ||
+	    prs_u32(fds, strlen(fds), 1, 1024, &n) == -1 ||
+	    (pid_t)p != getpid())
+		return 0;
+	if (n > 1)
+		logmsg("warning", "LISTEN_FDS=%u: serving the first socket "
+		    "only", n);
+	return 1;
+}
+
+/* --check-config: what would be used, never the certificate itself. */
+static int
+check_config(int configured, const char *err)
+{
+	size_t i;
+
+	if (!configured) {
+		printf("configuration NOT usable: %s\n", err);
+		return 1;
+	}
+	printf("APP_ID: %s\n", config.app_id);
+	printf("APP_CERTIFICATE: set (%zu characters, not shown)\n",
+	    strlen(config.app_certificate));
+	if (config.cors_any)
+		printf("CORS_ALLOW_ORIGIN: any origin (echoed)\n");
+	else {
+		printf("CORS_ALLOW_ORIGIN: %zu origin(s):", config.norigins);
+		for (i = 0; i < config.norigins; i++)
+			printf(" %.*s", (int)config.origins[i].len,
+			    config.origins[i].s);
+		printf("\n");
+	}
+	printf("TOKEN_MAX_EXPIRY: %u (default expiry %u)\n",
+	    config.max_expiry, config.default_expiry);
+	printf("configuration OK\n");
+	cfg_clear(&config);
+	return 0;
+}
+
 static int
 parse_args(int argc, char **argv, struct options *o)
 {
@@ -690,9 +802,13 @@ parse_args(int argc, char **argv, struct options *o)
 			o->sandbox = 0;
 			continue;
 		}
+		if (strcmp(a, "--check-config") == 0) {
+			o->check_config = 1;
+			continue;
+		}
 		if (strcmp(a, "--config") && strcmp(a, "--listen") &&
 		    strcmp(a, "--socket-mode") && strcmp(a, "--threads") &&
-		    strcmp(a, "--workers")) {
+		    strcmp(a, "--workers") && strcmp(a, "--log-level")) {
 			fprintf(stderr, PROG ": unknown option: %s\n%s", a,
 			    usage_text);
 			return -1;
@@ -731,6 +847,17 @@ parse_args(int argc, char **argv, struct options *o)
 				return -1;
 			}
 			o->socket_mode = (mode_t)m;
+		} else if (strcmp(a, "--log-level") == 0) {
+			int lv;
+
+			for (lv = 0; lv < 4 && strcmp(log_levels[lv], v); lv++)
+				continue;
+			if (lv == 4) {
+				fprintf(stderr, PROG ": --log-level must be "
+				    "error, warning, info or debug\n");
+				return -1;
+			}
+			log_level = lv;
 		} else if (strcmp(a, "--workers") == 0) {
 			if (prs_u32(v, strlen(v), 1, MAX_WORKERS, &n) == -1) {
 				fprintf(stderr, PROG ": --workers must be "
@@ -757,7 +884,7 @@ main(int argc, char **argv)
 	struct tok_ctx *tok;
 	char err[768];
 	const char *unix_path = NULL;
-	int configured, rc, own = 0;
+	int configured, rc, own = 0, cgi;
 
 	if (parse_args(argc, argv, &opt) == -1)
 		return 2;
@@ -767,7 +894,17 @@ main(int argc, char **argv)
 	 * from /sys when a thread first allocates (inside the sandbox).
 	 */
 	mallopt(M_ARENA_MAX, 8);
-	configured = load_config(opt.config, err, sizeof(err)) == 0;
+	/* Where the listening socket is: --listen, systemd's LISTEN_FDS
+	 * (fd 3), or fd 0 from a spawner; none means CGI. */
+	if (opt.listen == NULL && inherited_systemd_socket())
+		listen_fd = 3;
+	else if (opt.listen == NULL && !opt.check_config && !FCGX_IsCGI())
+		listen_fd = 0;
+	cgi = opt.listen == NULL && listen_fd == -1 && !opt.check_config;
+	configured = load_config(opt.config, cgi || opt.check_config, err,
+	    sizeof(err)) == 0;
+	if (opt.check_config)
+		return check_config(configured, err);
 	/* Seed Jansson's hash and warm the CSPRNG once, before threads. */
 	json_object_seed(0);
 	(void)draw_salt();
@@ -789,8 +926,11 @@ main(int argc, char **argv)
 		if (listen_fd == -1)
 			return 1;
 		own = 1;
-	} else if (!FCGX_IsCGI()) {
-		listen_fd = 0;
+	} else if (!cgi) {
+		if (FCGX_Init() != 0) {
+			logmsg("error", "FCGX_Init failed");
+			return 1;
+		}
 		if (!configured) {
 			logmsg("error", "%s", err);
 			return 1;
