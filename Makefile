@@ -88,3 +88,8 @@ clean:
 	rm -rf build $(PROG)
 
 .PHONY: all check test run deps clean
+
+# Targets kept beside the code they drive.
+-include tests/fuzz/fuzz.mk
+-include tests/deploy/deploy.mk
+-include bench/bench.mk

@@ -3,6 +3,7 @@
 # usage: tests/run.sh BUILD_DIR   (run from the repository root by make check)
 set -u
 B=${1:-build/std}
+export BUILD_DIR="$B" SANITIZE="${2:-}"
 pass=0
 fail=0
 tmp=$(mktemp -d)
@@ -64,6 +65,14 @@ suite core-deps core_deps
 if [ -f tests/http/run.js ]; then
 	suite http node tests/http/run.js --bin ./agora-token-fcgi
 fi
+# Further suites: each tests/<name>/suite.sh, run from the repository root
+# with BUILD_DIR and SANITIZE in the environment, ending with its own
+# "N passed, M failed" line.
+for s in tests/*/suite.sh; do
+	[ -f "$s" ] || continue
+	name=$(basename "$(dirname "$s")")
+	suite "$name" sh "$s"
+done
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
