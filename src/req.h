@@ -14,8 +14,14 @@ struct cfg;
 struct tok_ctx;
 
 #define REQ_VERSION "0.1.0"
-#define REQ_MAX_PATH 8192	/* raw path bytes; longer: 414 */
-#define REQ_MAX_QUERY 8192	/* raw query bytes; longer: 414 */
+/*
+ * The path and query limits sit well below nginx's default 8 KiB request
+ * line buffer, so an over-long request gets this service's JSON 414
+ * rather than the web server's HTML one; no route needs more (the longest
+ * valid /rte path, fully percent-encoded, is about 1.2 KiB).
+ */
+#define REQ_MAX_PATH 2048	/* raw path bytes; longer: 414 */
+#define REQ_MAX_QUERY 4096	/* raw query bytes; longer: 414 */
 #define REQ_MAX_BODY 16384	/* POST body bytes; longer: 413 */
 #define REQ_MAX_ORIGIN 1024	/* longer Origin values are refused */
 

@@ -508,6 +508,38 @@ test_rules(const struct cfg *any)
 	}
 	resp_free(&rs);
 
+	{
+		static char uri[REQ_MAX_PATH + REQ_MAX_QUERY + 16];
+		size_t n;
+
+		/* Exactly at the path limit: routed (404), one more: 414. */
+		uri[0] = '/';
+		memset(uri + 1, 'a', REQ_MAX_PATH - 1);
+		uri[REQ_MAX_PATH] = '\0';
+		rs = simple(any, "GET", uri, NULL, 5);
+		result(rs.status == 404, "path at the limit is routed", "%d",
+		    rs.status);
+		resp_free(&rs);
+		uri[REQ_MAX_PATH] = 'a';
+		uri[REQ_MAX_PATH + 1] = '\0';
+		rs = simple(any, "GET", uri, NULL, 5);
+		result(rs.status == 414 && strstr(rs.bytes, "\"status\":414")
+		    != NULL, "path over the limit: JSON 414", "%d", rs.status);
+		resp_free(&rs);
+		n = (size_t)snprintf(uri, sizeof(uri), "/rtm/a?expiry=60&x=");
+		memset(uri + n, 'b', REQ_MAX_QUERY - (n - 7));
+		uri[n + REQ_MAX_QUERY - (n - 7)] = '\0';
+		rs = simple(any, "GET", uri, NULL, 5);
+		result(rs.status == 200, "query at the limit is served", "%d",
+		    rs.status);
+		resp_free(&rs);
+		strcat(uri, "b");
+		rs = simple(any, "GET", uri, NULL, 5);
+		result(rs.status == 414 && strstr(rs.bytes, "\"status\":414")
+		    != NULL, "query over the limit: JSON 414", "%d", rs.status);
+		resp_free(&rs);
+	}
+
 	rs = simple(any, "GET", "/rtm/a", NULL, 5);
 	b = body_of(&rs);
 	result(strchr(b, '\\') == NULL && strstr(b, "\"rtmToken\":\"007e") != NULL,
