@@ -7,7 +7,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 need=""
-for p in gcc make pkg-config libfcgi-dev libssl-dev zlib1g-dev \
+for p in gcc make pkg-config libfcgi-dev libfcgi-bin libssl-dev zlib1g-dev \
     libjansson-dev nginx curl; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 	    need="$need $p"
