@@ -112,9 +112,22 @@ cfg_src_parse(struct cfg_src *src, const char *text, size_t len,
 			    memcmp(key_names[i], k, (size_t)(ke - k)) == 0)
 				key = (int)i;
 		if (key < 0) {
-			snprintf(err, errsz, "line %zu: unknown key "
-			    "(known: APP_ID, APP_CERTIFICATE, "
-			    "CORS_ALLOW_ORIGIN, TOKEN_MAX_EXPIRY)", lineno);
+			/* Name the key only when it looks like one: a
+			 * mangled line could hold a secret. */
+			for (i = 0; k + i < ke && i <= 40 &&
+			    ((k[i] >= 'A' && k[i] <= 'Z') ||
+			    (k[i] >= '0' && k[i] <= '9') || k[i] == '_'); i++)
+				continue;
+			if (k + i == ke && i <= 40)
+				snprintf(err, errsz, "line %zu: unknown key %.*s "
+				    "(known: APP_ID, APP_CERTIFICATE, "
+				    "CORS_ALLOW_ORIGIN, TOKEN_MAX_EXPIRY)",
+				    lineno, (int)i, k);
+			else
+				snprintf(err, errsz, "line %zu: unknown key "
+				    "(known: APP_ID, APP_CERTIFICATE, "
+				    "CORS_ALLOW_ORIGIN, TOKEN_MAX_EXPIRY)",
+				    lineno);
 			goto fail;
 		}
 		if (ve - v >= 2 && (*v == '"' || *v == '\'') &&

@@ -622,9 +622,19 @@ body_json(struct hctx *h, struct field *f)
 	root = json_loadb(h->rq->body != NULL ? h->rq->body : "",
 	    h->rq->body_len,
 	    JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL)
-		return fail(h, REQ_EINPUT, "body is not valid JSON: %s",
-		    jerr.text);
+	if (root == NULL) {
+		/* Our words for the cases a client can fix by reading
+		 * them; the parser's own text (with a position) else. */
+		switch (json_error_code(&jerr)) {
+		case json_error_null_character:
+			return fail(h, REQ_EINPUT, "body is not valid JSON: "
+			    "NUL (\\u0000) is not allowed in strings");
+		default:
+			return fail(h, REQ_EINPUT, "body is not valid JSON: "
+			    "%s (line %d, column %d)", jerr.text, jerr.line,
+			    jerr.column);
+		}
+	}
 	if (!json_is_object(root)) {
 		e = fail(h, REQ_EINPUT, "body must be a JSON object");
 		goto done;
@@ -859,12 +869,14 @@ mount_path(const struct req *rq, char *scratch, size_t scratchsz,
 	*raw = 1;
 	if (uri != NULL)
 		ulen = strcspn(uri, "?");
-	if (uri != NULL && sn != NULL && (pi == NULL || *pi == '\0')) {
+	if (uri != NULL && sn != NULL && pi == NULL) {
 		/*
 		 * nginx's common "include fastcgi_params" config at
 		 * location / sends SCRIPT_NAME = the whole decoded path
-		 * and no PATH_INFO.  A CGI script at its own URL looks
-		 * the same, but there SCRIPT_FILENAME is set and the
+		 * and no PATH_INFO at all.  A config that splits the path
+		 * sends PATH_INFO, empty for the mount point itself, so
+		 * it never lands here.  A CGI script at its own URL
+		 * sends neither, but there SCRIPT_FILENAME is set and the
 		 * first segment is not one of our routes.
 		 */
 		dlen = prs_pct_decode(uri, ulen, scratch, scratchsz, 0);
@@ -1191,6 +1203,15 @@ req_handle(const struct cfg *cfg, struct tok_ctx *tok, const struct req *rq,
 	if ((arena = malloc(arenasz)) == NULL) {
 		h.log = "out of memory";
 		e = fail(&h, REQ_EINTERNAL, "internal error");
+		goto reply;
+	}
+	/* The whole raw path is bounded, mount point included: past the
+	 * limit nothing else is looked at. */
+	if ((rq->request_uri != NULL &&
+	    strcspn(rq->request_uri, "?") > REQ_MAX_PATH) ||
+	    (rq->path_info != NULL && strlen(rq->path_info) > REQ_MAX_PATH)) {
+		e = fail(&h, REQ_EURISIZE, "path is longer than %d bytes",
+		    REQ_MAX_PATH);
 		goto reply;
 	}
 	path = mount_path(rq, arena, arenasz, &plen, &raw);

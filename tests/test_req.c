@@ -246,6 +246,10 @@ static const struct rcase cases[] = {
 	    "/rtm/u/v", NULL, "", NULL, NULL, NULL, 200, "rtmToken", NULL },
 	{ "prefix root without slash", "GET", "/token", "/token", NULL,
 	    "/srv/t.fcgi", "", NULL, NULL, NULL, 200, "routes", NULL },
+	{ "nginx split prefix root: empty PATH_INFO", "GET", "/token",
+	    "/token", "", NULL, "", NULL, NULL, NULL, 200, "routes", NULL },
+	{ "nginx unsplit unknown path", "GET", "/token", "/token", NULL,
+	    NULL, "", NULL, NULL, NULL, 404, "no such route", NULL },
 	{ "prefix root with slash", "GET", "/token/", "/token", "/",
 	    "/srv/t.fcgi", "", NULL, NULL, NULL, 200, "routes", NULL },
 	{ "cgi script root", "GET", APPROOT, APPROOT, NULL, "/srv/t.cgi", "",
@@ -621,7 +625,9 @@ test_cfg(void)
 		{ "file ok", "# c\nAPP_ID=970CA35de60c44645bbae8a215061b33\n"
 		    "export APP_CERTIFICATE = \"5CFd2fd1755d40ecb72977518be15d3b\""
 		    "\n\nTOKEN_MAX_EXPIRY='600'\r\n", 1, NULL },
-		{ "unknown key", "APP_IDX=1\n", 0, "line 1: unknown key" },
+		{ "unknown key", "APP_IDX=1\n", 0, "line 1: unknown key APP_IDX" },
+		{ "mangled key not echoed", "5CFd2fd1755d40ecb72977518be15d3b=1\n",
+		    0, "line 1: unknown key (known" },
 		{ "no equals", "\n\nAPP_ID\n", 0, "line 3" },
 		{ "short cert", "APP_ID=970CA35de60c44645bbae8a215061b33\n"
 		    "APP_CERTIFICATE=5CFd2fd1755d40ecb72977518be15d3\n", 0,
