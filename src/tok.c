@@ -1,9 +1,22 @@
 /*
  * tok.c: the Agora AccessToken2 ("007") core.
  *
- * Byte layout, key derivation and parsing rules are in
- * spec/TOKEN-FORMAT.md sections 1, 2 and 4; this file follows them and
- * says why where it chooses something the spec leaves open.
+ * The format, little-endian throughout; a string is a u16 byte length
+ * followed by its bytes; a privilege map is a u16 count of (u16 id,
+ * u32 seconds) pairs in ascending id order:
+ *
+ *   token        = "007" base64(zlib(content))          standard alphabet
+ *   content      = string(signature) signing_info
+ *   signing_info = string(app_id) u32 issue_ts u32 expire u32 salt
+ *                  u16 count service...                  sorted by type
+ *   service      = u16 type map body                     body by type
+ *   signature    = HMAC-SHA256(k2, signing_info)
+ *   k2           = HMAC-SHA256(key u32le(salt), k1)
+ *   k1           = HMAC-SHA256(key u32le(issue_ts), app certificate text)
+ *
+ * App id and certificate are used as their 32 ASCII characters, never
+ * hex-decoded.  The official libraries deflate at zlib's default level;
+ * doing the same makes the strings byte-identical to theirs.
  *
  * No I/O of any kind: the clock and the random source belong to the
  * caller, which passes issue_ts and salt in.  The only dependencies are
@@ -134,7 +147,7 @@ get_u32(const unsigned char *p)
 }
 
 /*
- * Signature per spec 2.2: the timestamp and salt are the HMAC keys and the
+ * Signature: the timestamp and salt are the HMAC keys and the
  * certificate text the first message.  Derived keys are wiped on every
  * path.  Returns 0, or -1 if libcrypto failed.
  */
@@ -304,7 +317,7 @@ tok_ctx_free(struct tok_ctx *c)
 
 /*
  * Sorts in[0..n) by ascending key into out, then collapses equal keys so
- * that the value given last wins (spec section 1).  The sort is stable,
+ * that the value given last wins.  The sort is stable,
  * so within a run of equal keys the caller's last one is the run's last.
  * Returns the number of unique keys.
  */
@@ -373,7 +386,7 @@ tok_build(struct tok_ctx *c, const struct tok_params *p, char *out,
 			return TOK_ETOOLONG;
 	}
 
-	/* Stable insertion sort of the services by type (spec 2.4). */
+	/* Stable insertion sort of the services by type. */
 	for (i = 0; i < p->nservice; i++) {
 		t = i;
 		for (j = i; j > 0 && p->svc[order[j - 1]].type > p->svc[t].type;
@@ -471,7 +484,7 @@ tok_uid_text(uint32_t uid, char *buf)
 	char	 tmp[10];
 	size_t	 n = 0, i;
 
-	/* 0 is the wildcard: an empty uid lets any uid join (spec 2.5). */
+	/* 0 is the wildcard: an empty uid lets any uid join. */
 	while (uid > 0) {
 		tmp[n++] = (char)('0' + uid % 10);
 		uid /= 10;
@@ -530,7 +543,7 @@ rd_skip_bytes(struct rd *r)
 	return rd_bytes(r, &s, &n);
 }
 
-/* RTM2 permissions (spec 2.3): only walked, so parsing can go on. */
+/* RTM2 permissions: only walked, so parsing can go on. */
 static int
 rd_rtm2_perms(struct rd *r)
 {
@@ -594,7 +607,7 @@ rd_body(struct rd *r, struct tok_dservice *ds)
 	}
 }
 
-/* Parses d->raw (spec section 4, steps 3 to 6).  Returns 0 or -1. */
+/* Parses d->raw.  Returns 0 or -1. */
 static int
 parse(struct tok_decoded *d)
 {
@@ -770,7 +783,7 @@ tok_verify(const struct tok_decoded *d, const char *app_certificate)
 	/* No ctx here: verifying is rare enough to fetch per call. */
 	if (mac_open(&mac, &mctx) == -1)
 		return 0;
-	/* Over the raw signed bytes: never re-serialise (spec 4, step 7). */
+	/* Over the raw signed bytes: never re-serialise. */
 	if (sign(mctx, app_certificate, d->issue_ts, d->salt, d->signing_info,
 	    d->signing_info_len, sig) == 0)
 		ok = CRYPTO_memcmp(sig, d->signature, SIG_LEN) == 0;

@@ -25,7 +25,7 @@ enum tok_err {
 	TOK__MAX
 };
 
-/* Service types (spec section 2.3). */
+/* Service types. */
 enum {
 	TOK_SVC_RTC = 1,
 	TOK_SVC_RTM = 2,

@@ -313,7 +313,7 @@ sort_by(unsigned long *num, json_t **val, size_t n)
 }
 
 /*
- * RTM2 permissions (spec 2.3): resource types and permission types in
+ * RTM2 permissions: resource types and permission types in
  * ascending order, resources in the order given.
  */
 static int
@@ -1723,7 +1723,7 @@ test_verify_misc(struct tok_ctx *c)
 		result("verify: setup", "build/decode failed");
 		return;
 	}
-	/* The certificate is text: case matters (spec section 1). */
+	/* The certificate is text: case matters. */
 	for (i = 0; i < 33; i++)
 		lower[i] = (char)(app_cert[i] >= 'A' && app_cert[i] <= 'F' ?
 		    app_cert[i] + 32 : app_cert[i]);
