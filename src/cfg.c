@@ -68,6 +68,7 @@ cfg_src_parse(struct cfg_src *src, const char *text, size_t len,
 {
 	char val[CFG_MAX_VALUE + 1];
 	const char *p = text, *end = text + len, *eol, *k, *ke, *v, *ve;
+	const char *q, *c;
 	size_t lineno = 0, i;
 	int key, rc = -1;
 
@@ -130,10 +131,33 @@ cfg_src_parse(struct cfg_src *src, const char *text, size_t len,
 				    lineno);
 			goto fail;
 		}
-		if (ve - v >= 2 && (*v == '"' || *v == '\'') &&
-		    ve[-1] == *v) {
+		if (v < ve && (*v == '"' || *v == '\'')) {
+			/* Quoted: up to the matching quote; only a comment
+			 * may follow it. */
+			q = memchr(v + 1, *v, (size_t)(ve - v - 1));
+			if (q == NULL) {
+				snprintf(err, errsz, "line %zu: unmatched "
+				    "quote", lineno);
+				goto fail;
+			}
+			for (c = q + 1; c < ve && is_blank(*c); c++)
+				continue;
+			if (c < ve && *c != '#') {
+				snprintf(err, errsz, "line %zu: text after "
+				    "the closing quote", lineno);
+				goto fail;
+			}
 			v++;
-			ve--;
+			ve = q;
+		} else {
+			/* Unquoted: a '#' after a blank starts a comment,
+			 * as in a shell. */
+			for (c = v; c < ve; c++)
+				if (*c == '#' && c > v && is_blank(c[-1]))
+					break;
+			ve = c;
+			while (ve > v && is_blank(ve[-1]))
+				ve--;
 		}
 		if ((size_t)(ve - v) > CFG_MAX_VALUE) {
 			snprintf(err, errsz, "line %zu: %s value too long",

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <malloc.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -37,12 +38,15 @@
 #define MAX_THREADS 256
 #define MAX_WORKERS 64
 
-static const char usage_text[] =
+static const char synopsis_text[] =
     "usage: " PROG " [--config FILE] [--listen unix:PATH | --listen HOST:PORT]\n"
-    "       " PROG " [--socket-mode MODE] [--threads N] [--workers N]\n"
+    "       " PROG " [--socket-mode MODE] [--socket-group GROUP]\n"
+    "       " PROG " [--threads N] [--workers N]\n"
     "       " PROG " [--no-sandbox] [--log-level LEVEL]\n"
     "       " PROG " --check-config [--config FILE]\n"
-    "       " PROG " --help | --version\n"
+    "       " PROG " --help | --version\n";
+
+static const char details_text[] =
     "\n"
     "Mints Agora AccessToken2 tokens over FastCGI or CGI.\n"
     "\n"
@@ -51,6 +55,8 @@ static const char usage_text[] =
     "  --listen ADDR       serve FastCGI on unix:/path.sock or HOST:PORT\n"
     "                      (HOST is required: 127.0.0.1:9000, not :9000)\n"
     "  --socket-mode MODE  permissions of a unix socket (octal, default 0660)\n"
+    "  --socket-group GRP  group of a unix socket (e.g. www-data, the web\n"
+    "                      server's group; default: the process's group)\n"
     "  --threads N         worker threads (1-256, default 2 per CPU, at least 4)\n"
     "  --workers N         pre-fork N worker processes (1-64) under a supervisor\n"
     "                      that replaces any that dies; default: no supervisor\n"
@@ -71,6 +77,7 @@ struct options {
 	const char *config;
 	const char *listen;
 	mode_t socket_mode;
+	const char *socket_group;	/* NULL: the process's group */
 	int threads;
 	int workers;		/* 0: no supervisor */
 	int sandbox;
@@ -338,6 +345,7 @@ serve_cgi(int configured, struct tok_ctx *tok)
 	rq.body_len = got;
 	rq.now = (uint32_t)time(NULL);
 	rq.salt = draw_salt();
+	rq.salt2 = draw_salt();
 	req_handle(configured ? &config : NULL, tok, &rq, &rs);
 	log_response(&rq, &rs);
 	if (fwrite(rs.bytes, 1, rs.len, stdout) != rs.len || fflush(stdout))
@@ -373,6 +381,7 @@ serve_fcgi_request(FCGX_Request *r, struct tok_ctx *tok, char *body)
 	rq.body_len = n > 0 ? (size_t)n : 0;
 	rq.now = (uint32_t)time(NULL);
 	rq.salt = draw_salt();
+	rq.salt2 = draw_salt();
 	req_handle(&config, tok, &rq, &rs);
 	log_response(&rq, &rs);
 	/* A client that went away makes this fail; nothing to do. */
@@ -620,12 +629,20 @@ supervise(int n, int nthreads, int sandbox)
 /* ---- listening sockets --------------------------------------------------- */
 
 static int
-open_unix(const char *path, mode_t mode)
+open_unix(const char *path, mode_t mode, const char *group)
 {
 	struct sockaddr_un sun;
 	struct stat st;
+	struct group *gr = NULL;
 	mode_t old;
 	int fd;
+
+	/* Look the group up before anything exists, so a typo leaves no
+	 * socket behind. */
+	if (group != NULL && (gr = getgrnam(group)) == NULL) {
+		logmsg("error", "--socket-group %s: no such group", group);
+		return -1;
+	}
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -656,6 +673,13 @@ open_unix(const char *path, mode_t mode)
 		return -1;
 	}
 	umask(old);
+	if (gr != NULL && chown(path, (uid_t)-1, gr->gr_gid) == -1) {
+		logmsg("error", "cannot give %s to group %s: %s", path, group,
+		    strerror(errno));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
 	if (chmod(path, mode) == -1 || listen(fd, 1024) == -1) {
 		logmsg("error", "cannot listen on %s: %s", path,
 		    strerror(errno));
@@ -773,13 +797,83 @@ check_config(int configured, const char *err)
 	return 0;
 }
 
+/* Options that take a value, as --name VALUE or --name=VALUE. */
+static const char *const valued[] = { "--config", "--listen",
+    "--socket-mode", "--socket-group", "--threads", "--workers",
+    "--log-level", NULL };
+
+static int usage_error(const char *, ...)
+    __attribute__((format(printf, 1, 2)));
+
+/* One line naming the problem, and where the options are listed. */
+static int
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, PROG ": ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n%s(" PROG " --help explains the options)\n",
+	    synopsis_text);
+	return -1;
+}
+
+static int
+set_option(struct options *o, const char *a, const char *v)
+{
+	uint32_t n;
+	char *end;
+	long m;
+	int lv;
+
+	if (strcmp(a, "--config") == 0)
+		o->config = v;
+	else if (strcmp(a, "--listen") == 0) {
+		/* Binding every interface must be said explicitly. */
+		if (strncmp(v, "unix:", 5) != 0 && (strchr(v, ':') == NULL ||
+		    *v == ':' || strncmp(v, "*:", 2) == 0))
+			return usage_error("--listen %s: expected unix:PATH or "
+			    "HOST:PORT with a host (e.g. 127.0.0.1:9000; "
+			    "0.0.0.0:9000 for every interface)", v);
+		o->listen = v;
+	} else if (strcmp(a, "--socket-mode") == 0) {
+		errno = 0;
+		m = strtol(v, &end, 8);
+		if (*v == '\0' || *end != '\0' || errno || m < 0 || m > 0777)
+			return usage_error("--socket-mode %s: expected octal "
+			    "permissions such as 0660", v);
+		o->socket_mode = (mode_t)m;
+	} else if (strcmp(a, "--socket-group") == 0)
+		o->socket_group = v;
+	else if (strcmp(a, "--log-level") == 0) {
+		for (lv = 0; lv < 4 && strcmp(log_levels[lv], v); lv++)
+			continue;
+		if (lv == 4)
+			return usage_error("--log-level %s: expected error, "
+			    "warning, info or debug", v);
+		log_level = lv;
+	} else if (strcmp(a, "--workers") == 0) {
+		if (prs_u32(v, strlen(v), 1, MAX_WORKERS, &n) == -1)
+			return usage_error("--workers %s: expected 1-64", v);
+		o->workers = (int)n;
+	} else {
+		if (prs_u32(v, strlen(v), 1, MAX_THREADS, &n) == -1)
+			return usage_error("--threads %s: expected 1-256", v);
+		o->threads = (int)n;
+	}
+	return 0;
+}
+
 static int
 parse_args(int argc, char **argv, struct options *o)
 {
-	uint32_t n;
+	const char *a, *eq, *v;
+	char name[32];
 	long ncpu;
+	size_t k, nlen;
 	int i;
-	const char *a, *v;
 
 	memset(o, 0, sizeof(*o));
 	o->socket_mode = 0660;
@@ -791,10 +885,11 @@ parse_args(int argc, char **argv, struct options *o)
 	for (i = 1; i < argc; i++) {
 		a = argv[i];
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			fputs(usage_text, stdout);
+			fputs(synopsis_text, stdout);
+			fputs(details_text, stdout);
 			exit(0);
 		}
-		if (strcmp(a, "--version") == 0) {
+		if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
 			printf(PROG " " REQ_VERSION "\n");
 			exit(0);
 		}
@@ -806,73 +901,26 @@ parse_args(int argc, char **argv, struct options *o)
 			o->check_config = 1;
 			continue;
 		}
-		if (strcmp(a, "--config") && strcmp(a, "--listen") &&
-		    strcmp(a, "--socket-mode") && strcmp(a, "--threads") &&
-		    strcmp(a, "--workers") && strcmp(a, "--log-level")) {
-			fprintf(stderr, PROG ": unknown option: %s\n%s", a,
-			    usage_text);
+		if (strncmp(a, "--", 2) != 0)
+			return usage_error("unexpected argument: %s", a);
+		eq = strchr(a, '=');
+		nlen = eq != NULL ? (size_t)(eq - a) : strlen(a);
+		for (k = 0; valued[k] != NULL; k++)
+			if (strlen(valued[k]) == nlen &&
+			    strncmp(valued[k], a, nlen) == 0)
+				break;
+		if (valued[k] == NULL || nlen >= sizeof(name))
+			return usage_error("unknown option: %s", a);
+		memcpy(name, a, nlen);
+		name[nlen] = '\0';
+		if (eq != NULL)
+			v = eq + 1;
+		else if (i + 1 < argc)
+			v = argv[++i];
+		else
+			return usage_error("%s needs a value", name);
+		if (set_option(o, name, v) == -1)
 			return -1;
-		}
-		if (i + 1 >= argc) {
-			fprintf(stderr, PROG ": %s needs a value\n%s", a,
-			    usage_text);
-			return -1;
-		}
-		v = argv[++i];
-		if (strcmp(a, "--config") == 0)
-			o->config = v;
-		else if (strcmp(a, "--listen") == 0) {
-			/* Binding every interface must be said explicitly. */
-			if (strncmp(v, "unix:", 5) != 0 &&
-			    (strchr(v, ':') == NULL || *v == ':' ||
-			    strncmp(v, "*:", 2) == 0)) {
-				fprintf(stderr, PROG ": --listen %s: expected "
-				    "unix:PATH or HOST:PORT with a host (e.g. "
-				    "127.0.0.1:9000; 0.0.0.0:9000 for every "
-				    "interface)\n", v);
-				return -1;
-			}
-			o->listen = v;
-		}
-		else if (strcmp(a, "--socket-mode") == 0) {
-			char *end;
-			long m;
-
-			errno = 0;
-			m = strtol(v, &end, 8);
-			if (*v == '\0' || *end != '\0' || errno || m < 0 ||
-			    m > 0777) {
-				fprintf(stderr, PROG ": --socket-mode must be "
-				    "octal permissions such as 0660\n");
-				return -1;
-			}
-			o->socket_mode = (mode_t)m;
-		} else if (strcmp(a, "--log-level") == 0) {
-			int lv;
-
-			for (lv = 0; lv < 4 && strcmp(log_levels[lv], v); lv++)
-				continue;
-			if (lv == 4) {
-				fprintf(stderr, PROG ": --log-level must be "
-				    "error, warning, info or debug\n");
-				return -1;
-			}
-			log_level = lv;
-		} else if (strcmp(a, "--workers") == 0) {
-			if (prs_u32(v, strlen(v), 1, MAX_WORKERS, &n) == -1) {
-				fprintf(stderr, PROG ": --workers must be "
-				    "1-%d\n", MAX_WORKERS);
-				return -1;
-			}
-			o->workers = (int)n;
-		} else {
-			if (prs_u32(v, strlen(v), 1, MAX_THREADS, &n) == -1) {
-				fprintf(stderr, PROG ": --threads must be "
-				    "1-%d\n", MAX_THREADS);
-				return -1;
-			}
-			o->threads = (int)n;
-		}
 	}
 	return 0;
 }
@@ -886,6 +934,15 @@ main(int argc, char **argv)
 	const char *unix_path = NULL;
 	int configured, rc, own = 0, cgi;
 
+	/*
+	 * A CGI server turns a query string without '=' into command-line
+	 * arguments (RFC 3875, section 4.4), so under a CGI gateway the
+	 * arguments are the client's, not the administrator's: ignore them.
+	 * (A FastCGI spawner may set the variable too, but hands over a
+	 * listening socket and no client text.)
+	 */
+	if (getenv("GATEWAY_INTERFACE") != NULL && FCGX_IsCGI())
+		argc = 1;
 	if (parse_args(argc, argv, &opt) == -1)
 		return 2;
 	tzset();	/* strftime may load zone data: do it before the sandbox */
@@ -920,7 +977,8 @@ main(int argc, char **argv)
 		}
 		if (strncmp(opt.listen, "unix:", 5) == 0) {
 			unix_path = opt.listen + 5;
-			listen_fd = open_unix(unix_path, opt.socket_mode);
+			listen_fd = open_unix(unix_path, opt.socket_mode,
+			    opt.socket_group);
 		} else
 			listen_fd = open_tcp(opt.listen);
 		if (listen_fd == -1)

@@ -70,6 +70,7 @@ struct hctx {
 	struct seg param[MAX_SEGMENTS];
 	size_t nparam;
 	json_t *reply;		/* success body */
+	int ntokens;		/* tokens built so far (salt choice) */
 	char msg[512];		/* error message */
 	const char *log;	/* 5xx reason for the log */
 };
@@ -284,7 +285,8 @@ params_init(struct hctx *h, struct tok_params *p, uint32_t expiry)
 	p->app_id = h->cfg->app_id;
 	p->app_certificate = h->cfg->app_certificate;
 	p->issue_ts = h->rq->now;
-	p->salt = h->rq->salt;
+	/* Each token of a reply gets its own salt. */
+	p->salt = h->ntokens++ == 0 ? h->rq->salt : h->rq->salt2;
 	p->expire = expiry;
 }
 
@@ -336,7 +338,7 @@ mint(struct hctx *h, const struct tok_params *p, const char *key)
 	char token[TOK_MAX_TOKEN];
 	enum tok_err te;
 
-	if (h->rq->salt == 0) {
+	if (p->salt == 0) {
 		/* Never sign with a predictable salt. */
 		h->log = "random source failed: no salt";
 		return fail(h, REQ_EINTERNAL, "internal error");
@@ -896,8 +898,16 @@ mount_path(const struct req *rq, char *scratch, size_t scratchsz,
 			/* "/token/" style SCRIPT_NAME keeps its slash. */
 			if (snlen > 0 && sn[snlen - 1] == '/')
 				snlen--;
-			*len = ulen - snlen;
-			return uri + snlen;
+			/*
+			 * Something after the mount point with no PATH_INFO
+			 * at all means SCRIPT_NAME was not a mount point
+			 * (nginx's unsplit config, after it merged "//"):
+			 * route on the whole path below instead.
+			 */
+			if (ulen - snlen <= 1 || pi != NULL) {
+				*len = ulen - snlen;
+				return uri + snlen;
+			}
 		}
 	}
 	if (pi != NULL && *pi != '\0') {

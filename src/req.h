@@ -40,6 +40,7 @@ struct req {
 	int body_too_large;	/* the adapter saw more than REQ_MAX_BODY */
 	uint32_t now;		/* issue time, Unix seconds */
 	uint32_t salt;		/* from a CSPRNG; 0 means it failed: 500 */
+	uint32_t salt2;		/* the same, for a reply's second token */
 };
 
 struct resp {

@@ -18,7 +18,16 @@ if [ -f .env ]; then
 	set -- "$@" --config "$(pwd)/.env"
 	echo "Using settings from .env"
 fi
-if ! has_key APP_ID || ! has_key APP_CERTIFICATE; then
+id_set=0
+cert_set=0
+has_key APP_ID && id_set=1
+has_key APP_CERTIFICATE && cert_set=1
+if [ "$id_set" != "$cert_set" ]; then
+	echo "Set both APP_ID and APP_CERTIFICATE (environment or .env), or" >&2
+	echo "neither to try the service with demo credentials." >&2
+	exit 1
+fi
+if [ "$id_set" = 0 ]; then
 	# The public example credentials from Agora's token test suite:
 	# tokens are well-formed and verifiable, but no real project accepts
 	# them.
@@ -30,6 +39,7 @@ if ! has_key APP_ID || ! has_key APP_CERTIFICATE; then
 fi
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/agora-token-run.XXXXXX")
+trap 'rm -rf "$T"' EXIT
 chmod 0711 "$T"		# nginx workers must reach the socket inside
 mkdir -p "$T/tmp"
 SOCK="$T/app.sock"
@@ -62,9 +72,21 @@ http {
 }
 NGINX
 
+# Something already on the port would make nginx fail after the service
+# started; say so first.  (curl exits 7 when nothing listens.)
+rc=0
+curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$PORT/" || rc=$?
+if [ "$rc" -ne 7 ]; then
+	echo "127.0.0.1:$PORT is already in use; try PORT=9090 make run" >&2
+	exit 1
+fi
+
 app=""
 ngx=""
 stop() {
+	# Either process may already be gone (Ctrl-C reaches the whole
+	# process group): nothing here may abort the clean-up.
+	set +e
 	trap - INT TERM EXIT
 	[ -n "$ngx" ] && kill -QUIT "$ngx" 2>/dev/null
 	[ -n "$app" ] && kill -TERM "$app" 2>/dev/null
@@ -96,7 +118,7 @@ done
 /usr/sbin/nginx -e stderr -p "$T" -c "$T/nginx.conf" &
 ngx=$!
 i=0
-until curl -fs -o /dev/null "http://127.0.0.1:$PORT/ping"; do
+until curl -fs --max-time 1 -o /dev/null "http://127.0.0.1:$PORT/ping"; do
 	i=$((i + 1))
 	if [ $i -gt 100 ] || ! kill -0 "$ngx" 2>/dev/null; then
 		echo "nginx did not start on 127.0.0.1:$PORT" >&2

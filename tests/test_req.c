@@ -248,6 +248,9 @@ static const struct rcase cases[] = {
 	    "/srv/t.fcgi", "", NULL, NULL, NULL, 200, "routes", NULL },
 	{ "nginx split prefix root: empty PATH_INFO", "GET", "/token",
 	    "/token", "", NULL, "", NULL, NULL, NULL, 200, "routes", NULL },
+	{ "nginx unsplit, merged slashes", "GET", "/rtm/alice//",
+	    "/rtm/alice/", NULL, NULL, "", NULL, NULL, NULL, 404,
+	    "no such route", NULL },
 	{ "nginx unsplit unknown path", "GET", "/token", "/token", NULL,
 	    NULL, "", NULL, NULL, NULL, 404, "no such route", NULL },
 	{ "prefix root with slash", "GET", "/token/", "/token", "/",
@@ -411,6 +414,7 @@ run_cases(const struct cfg *c)
 		rq.body_len = t->body != NULL ? strlen(t->body) : 0;
 		rq.now = 1700000000;
 		rq.salt = 77;
+		rq.salt2 = 78;
 		req_handle(c, tok, &rq, &rs);
 		body = body_of(&rs);
 		ok = rs.status == t->status && strstr(body, t->body_has) != NULL;
@@ -466,6 +470,7 @@ simple(const struct cfg *c, const char *method, const char *uri,
 	rq.origin = origin;
 	rq.now = 1700000000;
 	rq.salt = salt;
+	rq.salt2 = salt != 0 ? salt + 1 : 0;
 	req_handle(c, tok, &rq, &rs);
 	return rs;
 }
@@ -541,6 +546,32 @@ test_rules(const struct cfg *any)
 		rs = simple(any, "GET", uri, NULL, 5);
 		result(rs.status == 414 && strstr(rs.bytes, "\"status\":414")
 		    != NULL, "query over the limit: JSON 414", "%d", rs.status);
+		resp_free(&rs);
+	}
+
+	{
+		struct tok_decoded d1, d2;
+		json_t *j;
+		const char *t1, *t2;
+
+		memset(&d1, 0, sizeof(d1));
+		memset(&d2, 0, sizeof(d2));
+		rs = simple(any, "GET", "/rte/c/publisher/uid/42", NULL, 5);
+		b = body_of(&rs);
+		j = json_loads(b, 0, NULL);
+		t1 = json_string_value(json_object_get(j, "rtcToken"));
+		t2 = json_string_value(json_object_get(j, "rtmToken"));
+		result(t1 != NULL && t2 != NULL &&
+		    tok_decode(t1, strlen(t1), &d1) == TOK_OK &&
+		    tok_decode(t2, strlen(t2), &d2) == TOK_OK &&
+		    d1.salt == 5 && d2.salt == 6,
+		    "rte: each token has its own salt", "%s", b);
+		if (t1 != NULL && t2 != NULL) {
+			tok_decoded_free(&d1);
+			tok_decoded_free(&d2);
+		}
+		json_decref(j);
+		free(b);
 		resp_free(&rs);
 	}
 
@@ -625,6 +656,15 @@ test_cfg(void)
 		{ "file ok", "# c\nAPP_ID=970CA35de60c44645bbae8a215061b33\n"
 		    "export APP_CERTIFICATE = \"5CFd2fd1755d40ecb72977518be15d3b\""
 		    "\n\nTOKEN_MAX_EXPIRY='600'\r\n", 1, NULL },
+		{ "comments after values", "APP_ID=970CA35de60c44645bbae8a215061b33"
+		    " # the id\nAPP_CERTIFICATE='5CFd2fd1755d40ecb72977518be15d3b'"
+		    "  # secret\nTOKEN_MAX_EXPIRY=600#x\n", 0,
+		    "TOKEN_MAX_EXPIRY must be" },
+		{ "comment after quoted value", "APP_ID=970CA35de60c44645bbae8a215061b33"
+		    " # the id\nAPP_CERTIFICATE='5CFd2fd1755d40ecb72977518be15d3b'"
+		    "  # secret\nTOKEN_MAX_EXPIRY=600 #x\n", 1, NULL },
+		{ "text after quote", "APP_ID='a' b\n", 0, "line 1: text after" },
+		{ "unmatched quote", "APP_ID='abc\n", 0, "line 1: unmatched" },
 		{ "unknown key", "APP_IDX=1\n", 0, "line 1: unknown key APP_IDX" },
 		{ "mangled key not echoed", "5CFd2fd1755d40ecb72977518be15d3b=1\n",
 		    0, "line 1: unknown key (known" },
