@@ -80,7 +80,8 @@ check: deps
 
 test: check
 
-run: deps
+run:
+	@sh tests/deps.sh run
 	@$(MAKE) --no-print-directory all
 	@sh tests/serve.sh
 
@@ -93,3 +94,32 @@ clean:
 -include tests/fuzz/fuzz.mk
 -include tests/deploy/deploy.mk
 -include bench/bench.mk
+
+# --- install -----------------------------------------------------------------
+#
+#   make install [PREFIX=/usr] [DESTDIR=/staging] [BINDIR=...] [MANDIR=...]
+#                [SYSCONFDIR=/etc]
+#   make uninstall   (the same variables)
+#
+# Installs the program, its manual page agora-token-fcgi(8) and the
+# documented example configuration as SYSCONFDIR/agora-token.conf.example
+# (never a real configuration: nothing is overwritten but those files).
+# DESTDIR is only a staging prefix; nothing depends on it at run time.
+
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= $(PREFIX)/etc
+INSTALL    ?= install
+
+install: all
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(SYSCONFDIR)
+	$(INSTALL) -m 0755 $(PROG) $(DESTDIR)$(BINDIR)/$(PROG)
+	$(INSTALL) -m 0644 $(PROG).8 $(DESTDIR)$(MANDIR)/man8/$(PROG).8
+	$(INSTALL) -m 0644 fcgi.conf.example \
+	    $(DESTDIR)$(SYSCONFDIR)/agora-token.conf.example
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/$(PROG) $(DESTDIR)$(MANDIR)/man8/$(PROG).8 \
+	    $(DESTDIR)$(SYSCONFDIR)/agora-token.conf.example
+
+.PHONY: install uninstall

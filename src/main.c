@@ -37,6 +37,7 @@
 #define MAX_CONFIG_FILE 65536
 #define MAX_THREADS 256
 #define MAX_WORKERS 64
+#define MAX_DRAIN (16 * 1024 * 1024)	/* refused CGI body read and dropped */
 
 static const char synopsis_text[] =
     "usage: " PROG " [--config FILE] [--listen unix:PATH | --listen HOST:PORT]\n"
@@ -294,6 +295,24 @@ content_length(const char *cl, int *too_large)
 
 /* 5xx always; every request at --log-level debug, with the path made
  * safe for a log line (printable ASCII, at most 200 bytes). */
+/* Reads up to n bytes (fewer only at end of input or on error). */
+static size_t
+read_fd(int fd, char *buf, size_t n)
+{
+	size_t got = 0;
+	ssize_t r;
+
+	while (got < n) {
+		r = read(fd, buf + got, n - got);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	return got;
+}
+
 static void
 log_response(const struct req *rq, const struct resp *rs)
 {
@@ -317,11 +336,11 @@ log_response(const struct req *rq, const struct resp *rs)
 static int
 serve_cgi(int configured, struct tok_ctx *tok)
 {
-	static char body[REQ_MAX_BODY + 1];
+	static char body[REQ_MAX_BODY + 1], sink[65536];
 	struct req rq;
 	struct resp rs;
-	size_t want, got = 0;
-	ssize_t n;
+	const char *cl, *m;
+	size_t want, got, n, drained = 0;
 
 	memset(&rq, 0, sizeof(rq));
 	rq.method = getenv("REQUEST_METHOD");
@@ -332,15 +351,28 @@ serve_cgi(int configured, struct tok_ctx *tok)
 	rq.query = getenv("QUERY_STRING");
 	rq.content_type = getenv("CONTENT_TYPE");
 	rq.origin = getenv("HTTP_ORIGIN");
-	want = content_length(getenv("CONTENT_LENGTH"), &rq.body_too_large);
-	while (got < want) {
-		n = read(STDIN_FILENO, body + got, want - got);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
+	cl = getenv("CONTENT_LENGTH");
+	want = content_length(cl, &rq.body_too_large);
+	/*
+	 * A POST without CONTENT_LENGTH (Apache passes chunked bodies so)
+	 * is read to end of input, one byte past the limit to notice a
+	 * body that is too large.
+	 */
+	m = rq.method;
+	if ((cl == NULL || *cl == '\0') && m != NULL && strcmp(m, "POST") == 0)
+		want = REQ_MAX_BODY + 1;
+	got = read_fd(STDIN_FILENO, body, want);
+	if (got > REQ_MAX_BODY)
+		rq.body_too_large = 1;
+	/*
+	 * A web server that is still writing a refused body to a program
+	 * that has stopped reading sees a reset and may cut the answer
+	 * off: read the rest of it (up to a bound) and drop it.
+	 */
+	if (rq.body_too_large)
+		while (drained < MAX_DRAIN &&
+		    (n = read_fd(STDIN_FILENO, sink, sizeof(sink))) > 0)
+			drained += n;
 	rq.body = body;
 	rq.body_len = got;
 	rq.now = (uint32_t)time(NULL);
@@ -481,14 +513,26 @@ serve_fcgi(int nthreads, int own_socket, int sandbox)
 		logmsg("info", "serving FastCGI with %d threads%s", nthreads,
 		    sandbox ? "" : ", no sandbox");
 		for (;;) {
-			if (sigwait(&set, &sig) != 0)
-				continue;
-			if (sig == SIGHUP)
-				continue;	/* no reload; keep serving */
-			break;
+			struct timespec second = { 1, 0 };
+			int alive = 0;
+
+			sig = sigtimedwait(&set, NULL, &second);
+			if (sig == SIGTERM || sig == SIGINT)
+				break;
+			/* SIGHUP: no reload; keep serving.  A timeout:
+			 * make sure someone still serves. */
+			for (i = 0; i < nthreads; i++)
+				alive += !w[i].done;
+			if (alive == 0) {
+				logmsg("error", "every worker thread has "
+				    "stopped; exiting");
+				rc = 1;
+				break;
+			}
 		}
-		logmsg("info", "signal %d: finishing requests in flight",
-		    sig);
+		if (rc == 0)
+			logmsg("info", "signal %d: finishing requests in "
+			    "flight", sig);
 	}
 	stopping = 1;
 	FCGX_ShutdownPending();
@@ -941,6 +985,20 @@ main(int argc, char **argv)
 	 * (A FastCGI spawner may set the variable too, but hands over a
 	 * listening socket and no client text.)
 	 */
+	sigset_t stop_set, old_set;
+
+	/*
+	 * Hold SIGTERM/SIGINT/SIGHUP from the first instruction: libfcgi's
+	 * initialisation installs a SIGTERM handler that only sets a flag,
+	 * so a stop request during start-up would otherwise be swallowed
+	 * and the process would wait forever.  FastCGI mode collects them
+	 * with sigtimedwait(); CGI mode lets them through again.
+	 */
+	sigemptyset(&stop_set);
+	sigaddset(&stop_set, SIGTERM);
+	sigaddset(&stop_set, SIGINT);
+	sigaddset(&stop_set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stop_set, &old_set);
 	if (getenv("GATEWAY_INTERFACE") != NULL && FCGX_IsCGI())
 		argc = 1;
 	if (parse_args(argc, argv, &opt) == -1)
@@ -994,6 +1052,8 @@ main(int argc, char **argv)
 			return 1;
 		}
 	} else {
+		/* A web server may need to stop a CGI that hangs. */
+		sigprocmask(SIG_SETMASK, &old_set, NULL);
 		if (!configured)
 			logmsg("error", "%s", err);
 		if ((tok = tok_ctx_new()) == NULL) {
