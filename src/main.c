@@ -394,7 +394,7 @@ serve_fcgi_request(FCGX_Request *r, struct tok_ctx *tok, char *body)
 {
 	struct req rq;
 	struct resp rs;
-	size_t want;
+	size_t want, drained;
 	int n;
 
 	memset(&rq, 0, sizeof(rq));
@@ -419,6 +419,15 @@ serve_fcgi_request(FCGX_Request *r, struct tok_ctx *tok, char *body)
 	/* A client that went away makes this fail; nothing to do. */
 	(void)FCGX_PutStr(rs.bytes, (int)rs.len, r->out);
 	resp_free(&rs);
+	/*
+	 * Read what is left of the body (one too large, or sent to a route
+	 * that takes none), up to a bound: a web server still writing it to
+	 * a connection we close would fail the request.
+	 */
+	for (drained = 0; drained < MAX_DRAIN &&
+	    (n = FCGX_GetStr(body, REQ_MAX_BODY, r->in)) > 0;
+	    drained += (size_t)n)
+		continue;
 }
 
 static void *
@@ -794,6 +803,22 @@ open_tcp(const char *addr)
 
 /* ---- main ------------------------------------------------------------------ */
 
+/* The address family of fd if it is a listening socket, else -1: a
+ * spawner's listening socket on fd 0 means FastCGI, anything else CGI. */
+static int
+listening_family(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int on = 0;
+	socklen_t olen = sizeof(on);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &olen) == -1 ||
+	    !on || getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		return -1;
+	return ss.ss_family;
+}
+
 /* systemd socket activation without StandardInput=socket. */
 static int
 inherited_systemd_socket(void)
@@ -999,7 +1024,7 @@ main(int argc, char **argv)
 	sigaddset(&stop_set, SIGINT);
 	sigaddset(&stop_set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &stop_set, &old_set);
-	if (getenv("GATEWAY_INTERFACE") != NULL && FCGX_IsCGI())
+	if (getenv("GATEWAY_INTERFACE") != NULL && listening_family(0) == -1)
 		argc = 1;
 	if (parse_args(argc, argv, &opt) == -1)
 		return 2;
@@ -1013,9 +1038,21 @@ main(int argc, char **argv)
 	 * (fd 3), or fd 0 from a spawner; none means CGI. */
 	if (opt.listen == NULL && inherited_systemd_socket())
 		listen_fd = 3;
-	else if (opt.listen == NULL && !opt.check_config && !FCGX_IsCGI())
+	else if (opt.listen == NULL && !opt.check_config &&
+	    listening_family(0) != -1)
 		listen_fd = 0;
 	cgi = opt.listen == NULL && listen_fd == -1 && !opt.check_config;
+	/*
+	 * After answering, libfcgi half-closes and waits up to 2 s for the
+	 * web server to close first, so that unread input cannot make TCP
+	 * reset the connection under the answer.  A Unix socket has no
+	 * such reset, and the wait only keeps a worker thread idle: skip it
+	 * there unless the administrator set it.  (Read by FCGX_Init.)
+	 */
+	if (getenv("LIBFCGI_OS_CLOSE_POLL_TIMEOUT") == NULL &&
+	    ((opt.listen != NULL && strncmp(opt.listen, "unix:", 5) == 0) ||
+	    (listen_fd != -1 && listening_family(listen_fd) == AF_UNIX)))
+		setenv("LIBFCGI_OS_CLOSE_POLL_TIMEOUT", "0", 1);
 	configured = load_config(opt.config, cgi || opt.check_config, err,
 	    sizeof(err)) == 0;
 	if (opt.check_config)
