@@ -93,6 +93,7 @@ clean:
 # Targets kept beside the code they drive.
 -include tests/fuzz/fuzz.mk
 -include tests/deploy/deploy.mk
+-include tests/hostile/hostile.mk
 -include bench/bench.mk
 
 # --- install -----------------------------------------------------------------

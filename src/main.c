@@ -277,20 +277,28 @@ done:
 
 /* ---- CGI ----------------------------------------------------------------- */
 
+/* CONTENT_LENGTH as a byte count to read; marks the request when it is
+ * over the limit or not a number at all. */
 static size_t
-content_length(const char *cl, int *too_large)
+content_length(const char *cl, struct req *rq)
 {
-	uint32_t n = 0;
+	uint64_t n = 0;
+	size_t i, len;
 
-	*too_large = 0;
 	if (cl == NULL || *cl == '\0')
 		return 0;
-	if (prs_u32(cl, strlen(cl), 0, UINT32_MAX, &n) == -1 ||
-	    n > REQ_MAX_BODY) {
-		*too_large = 1;
+	len = strlen(cl);
+	if (!prs_all_digits(cl, len)) {
+		rq->bad_length = 1;
 		return 0;
 	}
-	return n;
+	for (i = 0; i < len && n <= REQ_MAX_BODY; i++)
+		n = n * 10 + (uint64_t)(cl[i] - '0');
+	if (n > REQ_MAX_BODY) {
+		rq->body_too_large = 1;
+		return 0;
+	}
+	return (size_t)n;
 }
 
 /* 5xx always; every request at --log-level debug, with the path made
@@ -352,7 +360,7 @@ serve_cgi(int configured, struct tok_ctx *tok)
 	rq.content_type = getenv("CONTENT_TYPE");
 	rq.origin = getenv("HTTP_ORIGIN");
 	cl = getenv("CONTENT_LENGTH");
-	want = content_length(cl, &rq.body_too_large);
+	want = content_length(cl, &rq);
 	/*
 	 * A POST without CONTENT_LENGTH (Apache passes chunked bodies so)
 	 * is read to end of input, one byte past the limit to notice a
@@ -406,8 +414,7 @@ serve_fcgi_request(FCGX_Request *r, struct tok_ctx *tok, char *body)
 	rq.query = FCGX_GetParam("QUERY_STRING", r->envp);
 	rq.content_type = FCGX_GetParam("CONTENT_TYPE", r->envp);
 	rq.origin = FCGX_GetParam("HTTP_ORIGIN", r->envp);
-	want = content_length(FCGX_GetParam("CONTENT_LENGTH", r->envp),
-	    &rq.body_too_large);
+	want = content_length(FCGX_GetParam("CONTENT_LENGTH", r->envp), &rq);
 	n = want > 0 ? FCGX_GetStr(body, (int)want, r->in) : 0;
 	rq.body = body;
 	rq.body_len = n > 0 ? (size_t)n : 0;
@@ -485,6 +492,7 @@ serve_fcgi(int nthreads, int own_socket, int sandbox)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);	/* inherited by workers */
 
 	if ((w = calloc((size_t)nthreads, sizeof(*w))) == NULL) {
@@ -528,8 +536,8 @@ serve_fcgi(int nthreads, int own_socket, int sandbox)
 			sig = sigtimedwait(&set, NULL, &second);
 			if (sig == SIGTERM || sig == SIGINT)
 				break;
-			/* SIGHUP: no reload; keep serving.  A timeout:
-			 * make sure someone still serves. */
+			/* SIGHUP, SIGUSR1: no reload; keep serving.  A
+			 * timeout: make sure someone still serves. */
 			for (i = 0; i < nthreads; i++)
 				alive += !w[i].done;
 			if (alive == 0) {
@@ -544,13 +552,16 @@ serve_fcgi(int nthreads, int own_socket, int sandbox)
 			    "flight", sig);
 	}
 	stopping = 1;
-	FCGX_ShutdownPending();
 	/*
 	 * Wake the idle workers.  shutdown() on a socket we opened also
 	 * refuses new connections at once; an inherited socket may be
 	 * shared with sibling processes, so it is left alone and the
 	 * workers are interrupted with a signal instead, repeatedly, since
 	 * one may arrive just before a worker enters accept().
+	 *
+	 * FCGX_ShutdownPending() is not used: a libfcgi worker that has
+	 * accepted a connection which sends nothing closes it and, with
+	 * the flag set, loops for ever on the closed descriptor.
 	 */
 	if (own_socket)
 		shutdown(listen_fd, SHUT_RDWR);
@@ -608,6 +619,7 @@ supervise(int n, int nthreads, int sandbox)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGCHLD);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	for (;;) {
@@ -1023,6 +1035,8 @@ main(int argc, char **argv)
 	sigaddset(&stop_set, SIGTERM);
 	sigaddset(&stop_set, SIGINT);
 	sigaddset(&stop_set, SIGHUP);
+	/* libfcgi would turn SIGUSR1 into its shutdown flag (see below). */
+	sigaddset(&stop_set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &stop_set, &old_set);
 	if (getenv("GATEWAY_INTERFACE") != NULL && listening_family(0) == -1)
 		argc = 1;

@@ -631,10 +631,16 @@ body_json(struct hctx *h, struct field *f)
 		case json_error_null_character:
 			return fail(h, REQ_EINPUT, "body is not valid JSON: "
 			    "NUL (\\u0000) is not allowed in strings");
-		default:
+		default: {
+			/* The parser quotes the input, possibly cut in the
+			 * middle of a UTF-8 sequence: escape it. */
+			char buf[sizeof(jerr.text) * 4 + 8];
+
 			return fail(h, REQ_EINPUT, "body is not valid JSON: "
-			    "%s (line %d, column %d)", jerr.text, jerr.line,
+			    "%s (line %d, column %d)", shown(jerr.text,
+			    strlen(jerr.text), buf, sizeof(buf)), jerr.line,
 			    jerr.column);
+		}
 		}
 	}
 	if (!json_is_object(root)) {
@@ -697,7 +703,9 @@ body_form(struct hctx *h, struct field *f)
 		return fail(h, REQ_EINPUT, "form body must not contain NUL");
 	while (h->rq->body_len > 0 &&
 	    prs_query_next(h->rq->body, h->rq->body_len, &pos, &p)) {
-		if (p.key_len >= 3 * sizeof(key))
+		/* No field name is longer than 9 bytes, 27 encoded:
+		 * longer keys are someone else's. */
+		if (p.key_len >= sizeof(key))
 			continue;
 		klen = prs_pct_decode(p.key, p.key_len, key, sizeof(key), 1);
 		if (klen < 0)
@@ -747,6 +755,8 @@ h_get_token(struct hctx *h)
 	int publisher;
 	enum req_err e;
 
+	if (h->rq->bad_length)
+		return fail(h, REQ_EINPUT, "Content-Length is not a number");
 	if (h->rq->body_too_large || h->rq->body_len > REQ_MAX_BODY)
 		return fail(h, REQ_EBODYSIZE, "body is larger than %d bytes",
 		    REQ_MAX_BODY);

@@ -38,6 +38,7 @@ struct req {
 	const char *body;		/* may hold NULs; body_len bytes */
 	size_t body_len;
 	int body_too_large;	/* the adapter saw more than REQ_MAX_BODY */
+	int bad_length;		/* CONTENT_LENGTH was not a number */
 	uint32_t now;		/* issue time, Unix seconds */
 	uint32_t salt;		/* from a CSPRNG; 0 means it failed: 500 */
 	uint32_t salt2;		/* the same, for a reply's second token */

@@ -354,6 +354,17 @@ static const struct rcase cases[] = {
 	{ "getToken NUL in string", "POST", "/getToken", "", NULL, NULL, "",
 	    NULL, "application/json", "{\"tokenType\":\"rtm\",\"uid\":"
 	    "\"a\\u0000b\"}", 400, "JSON", NULL },
+	{ "getToken JSON error quoting broken UTF-8", "POST", "/getToken", "",
+	    NULL, NULL, "", NULL, "application/json",
+	    "{\"tokenType\":\"rtm\",\"uid\":\"\\\xc3\xa9\"}", 400,
+	    "body is not valid JSON", NULL },
+	{ "getToken JSON error escapes control bytes", "POST", "/getToken",
+	    "", NULL, NULL, "", NULL, "application/json",
+	    "{\"tokenType\":\"rtm\",\x01}", 400, "\\\\x01", NULL },
+	{ "getToken long unknown form key ignored", "POST", "/getToken", "",
+	    NULL, NULL, "", NULL, "application/x-www-form-urlencoded",
+	    "tokenType=rtm&uid=a&aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa=1",
+	    200, "\"token\":\"007", NULL },
 	{ "getToken chat empty uid", "POST", "/getToken", "", NULL, NULL, "",
 	    NULL, "application/json", "{\"tokenType\":\"chat\",\"uid\":\"\"}",
 	    400, "uid", NULL },
@@ -501,6 +512,24 @@ test_rules(const struct cfg *any)
 	    "unconfigured: 500 service is not configured", "%s", b);
 	free(b);
 	resp_free(&rs);
+
+	{
+		struct req rq;
+
+		memset(&rq, 0, sizeof(rq));
+		rq.method = "POST";
+		rq.request_uri = "/getToken";
+		rq.script_name = "";
+		rq.content_type = "application/json";
+		rq.bad_length = 1;
+		rq.now = 1700000000;
+		rq.salt = rq.salt2 = 3;
+		req_handle(any, tok, &rq, &rs);
+		result(rs.status == 400 && strstr(rs.bytes,
+		    "Content-Length is not a number") != NULL,
+		    "non-numeric Content-Length: 400", "%s", rs.bytes);
+		resp_free(&rs);
+	}
 
 	rs = simple(any, "HEAD", "/ping", NULL, 5);
 	result(rs.status == 200 && rs.len == rs.body_off &&

@@ -107,4 +107,5 @@ function fcgiRequest(connectOpts, params, body) {
   return c.response;
 }
 
-module.exports = { open, fcgiRequest };
+// record/paramsRecords are also used by tests/hostile (its keep-alive client).
+module.exports = { open, fcgiRequest, record, paramsRecords };
