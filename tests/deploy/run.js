@@ -81,18 +81,7 @@ function parseArgs(argv) {
 }
 const opts = parseArgs(process.argv.slice(2));
 
-// ------------------------------------------------------------------ results
-let passed = 0;
-let failed = 0;
-function record(suite, name, problems) {
-  if (problems.length === 0) {
-    passed++;
-    console.log(`ok - ${suite} ${name}`);
-  } else {
-    failed++;
-    console.log(`FAIL - ${suite} ${name}: ${problems.join('; ').replace(/[\r\n]+/g, ' ')}`);
-  }
-}
+const { record, fail, summary, onExit } = require('../http/results');
 async function guarded(fn) {
   try {
     return await fn();
@@ -104,19 +93,10 @@ const selected = (suite, name) => !opts.filter || `${suite} ${name}`.includes(op
 
 // ------------------------------------------------------------------ temp dir, cleanup
 let T = null;
-process.on('exit', () => {
+onExit(() => {
   procs.killAllSync();
   if (T && !process.env.DEPLOY_KEEP_TMP) fs.rmSync(T, { recursive: true, force: true });
 });
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => process.exit(130));
-function internalError(e) {
-  failed++;
-  console.log(`FAIL - internal: ${e && e.stack ? e.stack.replace(/\n/g, ' | ') : e}`);
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(1);
-}
-process.on('uncaughtException', internalError);
-process.on('unhandledRejection', internalError);
 
 const ids = {};
 function idsOf(user, group = RUN_GROUP) {
@@ -1011,12 +991,8 @@ async function main() {
 }
 
 main()
-  .catch((e) => {
-    failed++;
-    console.log(`FAIL - setup: ${e && e.stack ? e.stack.replace(/\n/g, ' | ') : e}`);
-  })
+  .catch((e) => fail('setup', e))
   .then(() => {
-    console.log(`${passed} passed, ${failed} failed`);
     // Exit now: procs.stop() leaves its grace-period timers pending.
-    process.exit(failed === 0 ? 0 : 1);
+    process.exit(summary());
   });

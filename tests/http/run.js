@@ -45,18 +45,7 @@ function parseArgs(argv) {
   return opts;
 }
 
-// ------------------------------------------------------------------ results
-let passed = 0;
-let failed = 0;
-function record(suite, name, problems) {
-  if (problems.length === 0) {
-    passed++;
-    console.log(`ok - ${suite} ${name}`);
-  } else {
-    failed++;
-    console.log(`FAIL - ${suite} ${name}: ${problems.join('; ').replace(/[\r\n]+/g, ' ')}`);
-  }
-}
+const { record, fail, summary, onExit } = require('./results');
 
 // ------------------------------------------------------------------ state + cleanup
 let T = null;
@@ -70,19 +59,10 @@ function removeTemp() {
     T = null;
   }
 }
-process.on('exit', () => {
+onExit(() => {
   procs.killAllSync();
   removeTemp();
 });
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => process.exit(130));
-function internalError(e) {
-  failed++;
-  console.log(`FAIL - internal: ${e && e.stack ? e.stack.replace(/\n/g, ' | ') : e}`);
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(1); // the 'exit' handler stops the children and removes the temp dir
-}
-process.on('uncaughtException', internalError);
-process.on('unhandledRejection', internalError);
 
 function writeConfig(name, vars) {
   const file = path.join(T, name);
@@ -407,11 +387,7 @@ async function main() {
 }
 
 main()
-  .catch((e) => {
-    failed++;
-    console.log(`FAIL - setup: ${e && e.stack ? e.stack.replace(/\n/g, ' | ') : e}`);
-  })
+  .catch((e) => fail('setup', e))
   .then(() => {
-    console.log(`${passed} passed, ${failed} failed`);
-    process.exitCode = failed === 0 ? 0 : 1;
+    process.exitCode = summary();
   });
