@@ -360,25 +360,10 @@ const STARTED = 'agora-token-fcgi info: serving FastCGI';
 
 // ------------------------------------------------------------------ nginx
 function nginxConf(dir, port, includes) {
-  return `${IS_ROOT ? `user ${RUN_USER} ${RUN_GROUP};\n` : ''}daemon off;
-master_process on;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log stderr notice;
-events { worker_connections 256; }
-http {
-    access_log off;
-    client_body_temp_path ${dir}/tmp/body;
-    proxy_temp_path ${dir}/tmp/proxy;
-    fastcgi_temp_path ${dir}/tmp/fcgi;
-    uwsgi_temp_path ${dir}/tmp/uwsgi;
-    scgi_temp_path ${dir}/tmp/scgi;
-    server {
+  return procs.nginxMain(dir, `    server {
         listen 127.0.0.1:${port};
 ${includes.map((f) => `        include ${f};`).join('\n')}
-    }
-}
-`;
+    }`, { user: IS_ROOT ? `${RUN_USER} ${RUN_GROUP}` : '' });
 }
 // nginx with the given contrib snippets (already rendered into files).
 function startNginx(dir, port, includes) {

@@ -171,23 +171,7 @@ ${body}
     }`
     )
     .join('\n');
-  return `daemon off;
-master_process on;
-worker_processes 1;
-pid ${T}/nginx.pid;
-error_log stderr notice;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path ${T}/tmp/body;
-    proxy_temp_path ${T}/tmp/proxy;
-    fastcgi_temp_path ${T}/tmp/fcgi;
-    uwsgi_temp_path ${T}/tmp/uwsgi;
-    scgi_temp_path ${T}/tmp/scgi;
-${httpExtra}
-${blocks}
-}
-`;
+  return procs.nginxMain(T, `${httpExtra}\n${blocks}`, { workerConnections: 1024 });
 }
 
 // The location most people paste (README): service at the site root.

@@ -139,9 +139,8 @@ function nginxConfig(T, servers) {
       return `    server {
         listen 127.0.0.1:${port};
         # "/token" itself, without the 301 that "location /token/" alone gives.
-        # PATH_INFO must be non-empty here: SCRIPT_NAME equal to the whole path
-        # with an empty PATH_INFO is how the binary recognises nginx's unsplit
-        # "location /" config, and it would then route on "/token" (404).
+        # A PATH_INFO is sent (any, even empty): without one, SCRIPT_NAME
+        # equal to the whole path looks like nginx's unsplit "location /".
         location = /token {
             fastcgi_param SCRIPT_NAME /token;
             fastcgi_param PATH_INFO /;
@@ -159,12 +158,19 @@ function nginxConfig(T, servers) {
     }
     throw new Error(`unknown server kind ${kind}`);
   });
-  return `daemon off;
+  return nginxMain(T, blocks.join('\n'));
+}
+
+// The main nginx configuration every suite uses: foreground, one worker,
+// errors to stderr, every temporary path inside T; `http` goes inside
+// http { } (server blocks and any other directives).
+function nginxMain(T, http, { user = '', workerConnections = 256 } = {}) {
+  return `${user ? `user ${user};\n` : ''}daemon off;
 master_process on;
 worker_processes 1;
 pid ${T}/nginx.pid;
 error_log stderr notice;
-events { worker_connections 256; }
+events { worker_connections ${workerConnections}; }
 http {
     access_log off;
     client_body_temp_path ${T}/tmp/body;
@@ -172,7 +178,7 @@ http {
     fastcgi_temp_path ${T}/tmp/fcgi;
     uwsgi_temp_path ${T}/tmp/uwsgi;
     scgi_temp_path ${T}/tmp/scgi;
-${blocks.join('\n')}
+${http}
 }
 `;
 }
@@ -185,4 +191,4 @@ function startNginx(T, servers) {
   return start('nginx', NGINX, ['-e', 'stderr', '-p', T, '-c', conf]);
 }
 
-module.exports = { sleep, cleanEnv, freePorts, start, stop, killAllSync, waitForListen, startNginx, nginxConfig, live };
+module.exports = { sleep, cleanEnv, freePorts, start, stop, killAllSync, waitForListen, startNginx, nginxConfig, nginxMain, live };
