@@ -69,7 +69,7 @@ cfg_src_parse(struct cfg_src *src, const char *text, size_t len,
 	char val[CFG_MAX_VALUE + 1];
 	const char *p = text, *end = text + len, *eol, *k, *ke, *v, *ve;
 	const char *q, *c;
-	size_t lineno = 0, i;
+	size_t lineno = 0, i, j;
 	int key, rc = -1;
 
 	while (p < end) {
@@ -119,7 +119,12 @@ cfg_src_parse(struct cfg_src *src, const char *text, size_t len,
 			    ((k[i] >= 'A' && k[i] <= 'Z') ||
 			    (k[i] >= '0' && k[i] <= '9') || k[i] == '_'); i++)
 				continue;
-			if (k + i == ke && i <= 40)
+			/* ...and not when it is all hex digits: that is a
+			 * certificate typed where a key belongs. */
+			for (j = 0; j < i && ((k[j] >= '0' && k[j] <= '9') ||
+			    (k[j] >= 'A' && k[j] <= 'F')); j++)
+				continue;
+			if (k + i == ke && i <= 40 && j < i)
 				snprintf(err, errsz, "line %zu: unknown key %.*s "
 				    "(known: APP_ID, APP_CERTIFICATE, "
 				    "CORS_ALLOW_ORIGIN, TOKEN_MAX_EXPIRY)",

@@ -1287,6 +1287,15 @@ reply:
 		ej = json_pack("{s:s,s:i}", "error", h.msg, "status", status);
 		body = ej != NULL ? json_dumps(ej, JSON_COMPACT) : NULL;
 		json_decref(ej);
+		if (body == NULL && status < 500) {
+			/* The message would not serialise: the client still
+			 * gets its 4xx, in words fixed here. */
+			char fixed[64];
+
+			snprintf(fixed, sizeof(fixed), "{\"error\":\"invalid "
+			    "request\",\"status\":%d}", status);
+			body = strdup(fixed);
+		}
 		if (e == REQ_EORIGIN)
 			acao = NULL;
 	}

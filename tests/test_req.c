@@ -697,6 +697,9 @@ test_cfg(void)
 		{ "unknown key", "APP_IDX=1\n", 0, "line 1: unknown key APP_IDX" },
 		{ "mangled key not echoed", "5CFd2fd1755d40ecb72977518be15d3b=1\n",
 		    0, "line 1: unknown key (known" },
+		{ "upper-case hex key not echoed",
+		    "5CFD2FD1755D40ECB72977518BE15D3B=1\n", 0,
+		    "line 1: unknown key (known" },
 		{ "no equals", "\n\nAPP_ID\n", 0, "line 3" },
 		{ "short cert", "APP_ID=970CA35de60c44645bbae8a215061b33\n"
 		    "APP_CERTIFICATE=5CFd2fd1755d40ecb72977518be15d3\n", 0,

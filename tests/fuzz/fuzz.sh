@@ -45,11 +45,12 @@ for t in "$@"; do
 		}
 		after=$(ls "$seeds" | wc -l)
 		echo "$t: $before -> $after files in $seeds" \
-		    "($(du -sk "$seeds" | cut -f1) KiB)"
+		    "($(cat "$seeds"/* | wc -c) bytes)"
 		continue
 	fi
 	echo "== fuzz_$t for ${secs}s"
 	log=$dir/fuzz-$t.log
+	before=$(ls "$dir/artifacts" | grep -c "^$t-" || true)
 	# shellcheck disable=SC2046
 	"$bin" $(opts "$t") -max_total_time="$secs" -timeout=25 \
 	    -rss_limit_mb=2048 -print_final_stats=1 \
@@ -60,14 +61,14 @@ for t in "$@"; do
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 	eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
 	cov=$(grep -Eo 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -n 1)
-	crash=$(ls "$dir/artifacts" 2>/dev/null | grep -c "^$t-" || true)
+	after=$(ls "$dir/artifacts" | grep -c "^$t-" || true)
 	if [ "$rc" -ne 0 ]; then
 		status=1
 		grep -E 'ERROR|invariant violated|Test unit written' "$log"
 		echo "FAIL - fuzz_$t: exit status $rc (log: $log)"
 	fi
 	summary="$summary
-$t: ${runs:-?} execs, ${eps:-?} exec/s, ${cov:-cov: ?}, artifacts: $crash"
+$t: ${runs:-?} execs, ${eps:-?} exec/s, ${cov:-cov: ?}, new crashes: $((after - before))"
 done
 if [ "$mode" = run ]; then
 	echo "== summary ($secs s per target)$summary"
