@@ -378,6 +378,19 @@ async function stopNginx(rec) {
   const st = await procs.stop(rec, 'SIGQUIT', 10000);
   return st.timeout ? ['nginx did not stop within 10 s of SIGQUIT'] : [];
 }
+// Stops nginx (if started), the program (SIGTERM must give exit 0) and
+// envdump; returns the problems, including log lines that should not be
+// there and processes left running.
+async function stopDeployment(ngx, app, ed) {
+  const p = [];
+  if (ngx) p.push(...(await stopNginx(ngx)));
+  const st = await procs.stop(app, 'SIGTERM', 5000);
+  if (st.timeout || st.code !== 0) p.push(`agora-token-fcgi: exit ${JSON.stringify(st)} after SIGTERM`);
+  await procs.stop(ed, 'SIGTERM', 5000);
+  p.push(...logProblems(app.output + (ngx ? ngx.output : ''), 'stderr'));
+  p.push(...(await noneLeft('programs')));
+  return p;
+}
 // The prefix snippet rendered for envdump on its own socket at /envdump.
 function nginxEnvdumpSnippet(dir, sock) {
   return writeFile(path.join(dir, 'envdump.conf'), render('nginx/agora-token-prefix.conf', [
@@ -459,14 +472,8 @@ async function deployNginxListen(bin, envdump) {
       return p;
     }));
   } finally {
-    const p = [];
-    if (ngx) p.push(...(await stopNginx(ngx)));
-    const st = await procs.stop(app, 'SIGTERM', 5000);
-    if (st.timeout || st.code !== 0) p.push(`agora-token-fcgi: exit ${JSON.stringify(st)} after SIGTERM`);
+    const p = await stopDeployment(ngx, app, ed);
     if (fs.existsSync(sock)) p.push('socket left behind');
-    await procs.stop(ed, 'SIGTERM', 5000);
-    p.push(...logProblems(app.output + (ngx ? ngx.output : ''), 'stderr'));
-    p.push(...(await noneLeft('programs')));
     record(S, 'stop: nginx SIGQUIT, program SIGTERM exits 0, socket removed, nothing left running', p);
   }
 }
@@ -510,13 +517,7 @@ async function deploySpawnFcgi(bin, envdump) {
     await authChecks(S, port, '/', '/envdump/x');
     record(S, 'program log lines on spawn-fcgi\'s stderr (inherited with -n)', LOG_LINE.test(app.output) ? [] : [`output: ${JSON.stringify(app.output.slice(0, 500))}`]);
   } finally {
-    const p = [];
-    if (ngx) p.push(...(await stopNginx(ngx)));
-    const st = await procs.stop(app, 'SIGTERM', 5000);
-    if (st.timeout || st.code !== 0) p.push(`agora-token-fcgi: exit ${JSON.stringify(st)} after SIGTERM`);
-    await procs.stop(ed, 'SIGTERM', 5000);
-    p.push(...logProblems(app.output + (ngx ? ngx.output : ''), 'stderr'));
-    p.push(...(await noneLeft('programs')));
+    const p = await stopDeployment(ngx, app, ed);
     record(S, 'stop: nginx SIGQUIT, program SIGTERM exits 0, nothing left running', p);
   }
 }
@@ -929,13 +930,7 @@ async function deploySystemd(bin, envdump) {
     await authChecks(S, port, '/token', '/envdump/x');
     record(S, 'program log lines on stderr (the journal under systemd)', LOG_LINE.test(app.output) ? [] : [`stderr: ${app.output.slice(0, 500)}`]);
   } finally {
-    const p = [];
-    if (ngx) p.push(...(await stopNginx(ngx)));
-    const st = await procs.stop(app, 'SIGTERM', 5000);
-    if (st.timeout || st.code !== 0) p.push(`agora-token-fcgi: exit ${JSON.stringify(st)} after SIGTERM`);
-    await procs.stop(ed, 'SIGTERM', 5000);
-    p.push(...logProblems(app.output + (ngx ? ngx.output : ''), 'stderr'));
-    p.push(...(await noneLeft('programs')));
+    const p = await stopDeployment(ngx, app, ed);
     fs.chmodSync(creds, 0o700); // so that the temp dir can be removed
     record(S, 'stop: SIGTERM (systemd\'s KillSignal) exits 0, nothing left running', p);
   }
