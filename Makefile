@@ -45,7 +45,7 @@ B = build/$(FLAVOR)
 $(shell mkdir -p build; [ "$$(cat build/.flavor 2>/dev/null)" = "$(FLAVOR)" ] || \
     { rm -f $(PROG); echo $(FLAVOR) > build/.flavor; })
 
-CORE_OBJ = $(B)/tok.o
+CORE_OBJ = $(B)/tok.o $(B)/defl.o
 LIB_OBJ  = $(B)/parse.o $(B)/cfg.o $(B)/req.o $(CORE_OBJ)
 OBJ      = $(B)/main.o $(B)/sandbox.o $(LIB_OBJ)
 
@@ -68,6 +68,11 @@ $(B)/test_tok: tests/test_tok.c $(CORE_OBJ)
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(ALL_LDFLAGS) $(CORE_LIBS) \
 	    $(shell $(PKG_CONFIG) --libs jansson)
 
+# The fast deflate against the zlib it replays: defl.o and zlib only.
+$(B)/test_defl: tests/test_defl.c $(B)/defl.o
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(ALL_LDFLAGS) \
+	    $(shell $(PKG_CONFIG) --libs zlib)
+
 $(B)/test_req: tests/test_req.c $(LIB_OBJ)
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS)
 
@@ -75,7 +80,7 @@ deps:
 	@sh tests/deps.sh
 
 check: deps
-	@$(MAKE) --no-print-directory all $(B)/test_tok $(B)/test_req
+	@$(MAKE) --no-print-directory all $(B)/test_tok $(B)/test_defl $(B)/test_req
 	@sh tests/run.sh $(B) $(SANITIZE)
 
 test: check

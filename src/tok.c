@@ -16,7 +16,9 @@
  *
  * App id and certificate are used as their 32 ASCII characters, never
  * hex-decoded.  The official libraries deflate at zlib's default level;
- * doing the same makes the strings byte-identical to theirs.
+ * doing the same makes the strings byte-identical to theirs.  defl.c
+ * writes those very bytes for the usual short content several times
+ * faster than zlib; whatever it declines goes through zlib itself.
  *
  * No I/O of any kind: the clock and the random source belong to the
  * caller, which passes issue_ts and salt in.  The only dependencies are
@@ -34,6 +36,7 @@
 #include <openssl/params.h>
 #include <zlib.h>
 
+#include "defl.h"
 #include "tok.h"
 
 #define SIG_LEN		32	/* HMAC-SHA256 output */
@@ -65,6 +68,7 @@
 #define B64_CHUNK	1024
 
 struct tok_ctx {
+	struct defl	*defl;
 	z_stream	 zs;
 	int		 zinit;
 	EVP_MAC		*mac;
@@ -287,6 +291,8 @@ tok_ctx_new(void)
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
+	if ((c->defl = defl_new()) == NULL)
+		goto fail;
 	/*
 	 * Default level, window and memLevel: exactly what compress2() at
 	 * Z_DEFAULT_COMPRESSION uses, so the bytes match the vectors.
@@ -307,6 +313,7 @@ tok_ctx_free(struct tok_ctx *c)
 {
 	if (c == NULL)
 		return;
+	defl_free(c->defl);
 	if (c->zinit)
 		deflateEnd(&c->zs);
 	/* Frees (and clears) the HMAC state keyed with the last k2. */
@@ -427,19 +434,22 @@ tok_build(struct tok_ctx *c, const struct tok_params *p, char *out,
 	    content + 2 + SIG_LEN, len - 2 - SIG_LEN, content + 2) == -1)
 		return TOK_ECRYPTO;
 
-	/* deflateReset keeps the allocated state: no malloc per token. */
-	if (deflateReset(&c->zs) != Z_OK)
-		return TOK_EZLIB;
-	c->zs.next_in = content;
-	c->zs.avail_in = (uInt)len;
-	c->zs.next_out = zbuf;
-	c->zs.avail_out = (uInt)sizeof(zbuf);
-	zrc = deflate(&c->zs, Z_FINISH);
-	if (zrc == Z_OK || zrc == Z_BUF_ERROR)
-		return TOK_ETOOLONG;	/* compressed form too big */
-	if (zrc != Z_STREAM_END)
-		return TOK_EZLIB;
-	zlen = sizeof(zbuf) - c->zs.avail_out;
+	zlen = defl_zlib(c->defl, content, len, zbuf, sizeof(zbuf));
+	if (zlen == 0) {
+		/* deflateReset keeps the allocated state: no malloc. */
+		if (deflateReset(&c->zs) != Z_OK)
+			return TOK_EZLIB;
+		c->zs.next_in = content;
+		c->zs.avail_in = (uInt)len;
+		c->zs.next_out = zbuf;
+		c->zs.avail_out = (uInt)sizeof(zbuf);
+		zrc = deflate(&c->zs, Z_FINISH);
+		if (zrc == Z_OK || zrc == Z_BUF_ERROR)
+			return TOK_ETOOLONG;	/* compressed form too big */
+		if (zrc != Z_STREAM_END)
+			return TOK_EZLIB;
+		zlen = sizeof(zbuf) - c->zs.avail_out;
+	}
 
 	if (3 + 4 * ((zlen + 2) / 3) + 1 > outsz)
 		return TOK_ETOOLONG;

@@ -15,7 +15,7 @@
 # New inputs go to build/fuzz/corpus/TARGET (never straight into the
 # committed corpus), crashes to build/fuzz/artifacts/.
 
-FUZZ_TARGETS ?= request token parse cfg
+FUZZ_TARGETS ?= request token parse cfg defl
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_DIR      = build/fuzz
@@ -26,13 +26,15 @@ FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
               -Wall -Wextra -Isrc -Itests/fuzz $(PKG_CFLAGS)
 
-FUZZ_SRC_request = src/parse.c src/cfg.c src/req.c src/tok.c
-FUZZ_SRC_token   = src/tok.c
+FUZZ_SRC_request = src/parse.c src/cfg.c src/req.c src/tok.c src/defl.c
+FUZZ_SRC_token   = src/tok.c src/defl.c
 FUZZ_SRC_parse   = src/parse.c
-FUZZ_SRC_cfg     = src/cfg.c src/parse.c src/tok.c
+FUZZ_SRC_defl    = src/defl.c
+FUZZ_SRC_cfg     = src/cfg.c src/parse.c src/tok.c src/defl.c
 FUZZ_LIBS_request = $(shell $(PKG_CONFIG) --libs jansson libcrypto zlib 2>/dev/null)
 FUZZ_LIBS_token   = $(CORE_LIBS)
 FUZZ_LIBS_parse   =
+FUZZ_LIBS_defl    = $(shell $(PKG_CONFIG) --libs zlib 2>/dev/null)
 FUZZ_LIBS_cfg     = $(CORE_LIBS)
 
 FUZZ_BINS = $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
@@ -60,6 +62,12 @@ $(FUZZ_DIR)/fuzz_cfg: tests/fuzz/fuzz_cfg.c $(FUZZ_SRC_cfg) \
 	@mkdir -p $(FUZZ_DIR)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_cfg.c \
 	    $(FUZZ_SRC_cfg) $(FUZZ_LIBS_cfg)
+
+$(FUZZ_DIR)/fuzz_defl: tests/fuzz/fuzz_defl.c $(FUZZ_SRC_defl) \
+    tests/fuzz/fuzz.h src/*.h
+	@mkdir -p $(FUZZ_DIR)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_defl.c \
+	    $(FUZZ_SRC_defl) $(FUZZ_LIBS_defl)
 
 fuzz-build: $(FUZZ_BINS)
 
@@ -93,5 +101,11 @@ $(B)/fuzz-replay-cfg: tests/fuzz/fuzz_cfg.c $(B)/cfg.o $(B)/parse.o \
 	$(CC) $(ALL_CFLAGS) -Isrc -Itests/fuzz -o $@ tests/fuzz/replay.c \
 	    tests/fuzz/fuzz_cfg.c $(B)/cfg.o $(B)/parse.o $(CORE_OBJ) \
 	    $(ALL_LDFLAGS) $(CORE_LIBS)
+
+$(B)/fuzz-replay-defl: tests/fuzz/fuzz_defl.c $(B)/defl.o \
+    $(FUZZ_REPLAY_DEPS)
+	$(CC) $(ALL_CFLAGS) -Isrc -Itests/fuzz -o $@ tests/fuzz/replay.c \
+	    tests/fuzz/fuzz_defl.c $(B)/defl.o $(ALL_LDFLAGS) \
+	    $(shell $(PKG_CONFIG) --libs zlib)
 
 .PHONY: fuzz fuzz-build fuzz-merge

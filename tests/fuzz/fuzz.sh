@@ -23,6 +23,7 @@ opts() {
 	request) echo "-dict=tests/fuzz/request.dict -max_len=8192" ;;
 	parse) echo "-dict=tests/fuzz/request.dict -max_len=4096" ;;
 	cfg) echo "-dict=tests/fuzz/cfg.dict -max_len=8192" ;;
+	defl) echo "-max_len=8300" ;;	# past DEFL_IN_MAX
 	*) echo "-max_len=4096" ;;
 	esac
 }

@@ -6,14 +6,17 @@ Only needed to change the seeds: the generated files are committed, and
 repository root:  python3 tests/fuzz/seeds.py
 
 The layouts are the ones described at the top of fuzz_request.c,
-fuzz_token.c, fuzz_parse.c and fuzz_cfg.c.
+fuzz_token.c, fuzz_parse.c and fuzz_cfg.c; fuzz_defl.c takes raw bytes.
 """
+import base64
 import hashlib
 import json
 import os
+import random
 import re
 import struct
 import sys
+import zlib
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)))
 NULL = b"\xfe"          # a CGI variable that is not set
@@ -39,7 +42,7 @@ def b(s):
 
 def clean():
     """Removes the old hand-made seeds (fuzzer-found files stay)."""
-    for t in ("request", "token", "parse", "cfg"):
+    for t in ("request", "token", "parse", "cfg", "defl"):
         d = os.path.join(ROOT, "corpus", t)
         if os.path.isdir(d):
             for n in os.listdir(d):
@@ -529,12 +532,51 @@ def cfg_seeds():
         write("cfg", name, b(text))
 
 
+# ---- fuzz_defl -----------------------------------------------------------
+
+def defl_seeds():
+    """Token contents from the vectors, and inputs for each zlib path."""
+    with open(os.path.join(ROOT, "..", "data", "token-vectors.json")) as f:
+        vectors = json.load(f)["vectors"]
+    for v in vectors:
+        tok = v.get("expected_token") or ""
+        if tok.startswith("007"):
+            write("defl", "vector-" + v["id"],
+                  zlib.decompress(base64.b64decode(tok[3:])))
+    with open(os.path.join(ROOT, "..", "..", "src", "defl.h")) as f:
+        in_max = int(re.search(r"#define DEFL_IN_MAX\s+(\d+)",
+                               f.read()).group(1))
+    rng = random.Random(7)
+    for n in (1, 2, 3, 4, 7):
+        write("defl", "equal-%d" % n, b"a" * n)
+    write("defl", "zeros-max", bytes(in_max))
+    write("defl", "zeros-over-max", bytes(in_max + 1))
+    write("defl", "random-64", bytes(rng.randrange(256) for _ in range(64)))
+    write("defl", "period-3", b"abc" * 300)
+    write("defl", "period-7-long", (b"0123456" * 1200)[:in_max])
+    write("defl", "lazy", b"abcabcabcXabcabcabcabcY")
+    write("defl", "runs", b"".join(bytes([rng.randrange(3)]) *
+                                   rng.randrange(1, 400) for _ in range(20)))
+    text = bytes(48 + rng.randrange(64) for _ in range(5000))
+    write("defl", "far-matches", text[:4100] + text[:5] + text[4105:])
+    for i in range(4):      # geometric frequencies: length-limit repairs
+        k, q = 3 + rng.randrange(40), 0.3 + rng.random() * 0.69
+        out = bytearray()
+        for _ in range(50 + rng.randrange(950)):
+            sym = 0
+            while sym < k - 1 and rng.random() < q:
+                sym += 1
+            out.append(sym * 7 + 1 if rng.randrange(2) else sym * 3 + 100)
+        write("defl", "skewed-%d" % i, bytes(out))
+
+
 def main():
     clean()
     request_seeds()
     token_seeds()
     parse_seeds()
     cfg_seeds()
+    defl_seeds()
     return 0
 
 

@@ -6,7 +6,7 @@
 # (build/std or build/san) and SANITIZE in the environment.
 set -u
 B=${BUILD_DIR:-build/std}
-targets="request token parse cfg"
+targets="request token parse cfg defl"
 pass=0
 fail=0
 tmp=$(mktemp)
