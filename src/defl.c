@@ -72,6 +72,7 @@
 
 struct tree {
 	uint16_t	 freq[N_LIT];		/* of the leaves */
+	uint64_t	 used[(N_LIT + 63) / 64];	/* freq[n] != 0 */
 	uint16_t	 dad[HEAP_SIZE];
 	uint16_t	 len[HEAP_SIZE + 1];	/* + scan_lengths' guard */
 	int		 max_code;
@@ -434,19 +435,20 @@ static void
 build_tree(struct tree *t, struct heap *hp, int elems, int max_bits,
     const uint8_t *xb, int xbase)
 {
-	uint64_t	 en, em;
+	uint64_t	 en, em, bits;
 	unsigned	 dn, dm;
-	int		 n, node, max_code = -1;
+	int		 n, w, node, max_code = -1;
 
 	hp->len = 0;
 	hp->max = HEAP_SIZE;
-	for (n = 0; n < elems; n++) {
-		if (t->freq[n] != 0) {
+	/* The leaves in symbol order, as zlib adds them; the rest length 0. */
+	memset(t->len, 0, (size_t)elems * sizeof(t->len[0]));
+	for (w = 0; w < (elems + 63) / 64; w++)
+		for (bits = t->used[w]; bits != 0; bits &= bits - 1) {
+			n = w * 64 + __builtin_ctzll(bits);
 			hp->h[++hp->len] = ENTRY(t->freq[n], 0, n);
 			max_code = n;
-		} else
-			t->len[n] = 0;
-	}
+		}
 	/* At least two codes; the filler's one bit is not counted. */
 	while (hp->len < 2) {
 		node = max_code < 2 ? ++max_code : 0;
@@ -519,6 +521,18 @@ scan_lengths(struct tree *t, struct tree *bl)
 	}
 }
 
+/* Sets t->used from t->freq[0..elems), elems <= 64. */
+static void
+mark_used(struct tree *t, int elems)
+{
+	uint64_t	 u = 0;
+	int		 n;
+
+	for (n = 0; n < elems; n++)
+		u |= (uint64_t)(t->freq[n] != 0) << n;
+	t->used[0] = u;
+}
+
 /* zlib's opt_len for a dynamic block with the frequencies in d. */
 static uint64_t
 dynamic_cost(struct defl *d)
@@ -529,9 +543,11 @@ dynamic_cost(struct defl *d)
 	hp->cost = 0;
 	memset(d->bt.freq, 0, N_BL * sizeof(d->bt.freq[0]));
 	build_tree(&d->lt, hp, N_LIT, MAX_BITS, xbits_len, END_BLOCK + 1);
+	mark_used(&d->dt, N_DIST);
 	build_tree(&d->dt, hp, N_DIST, MAX_BITS, xbits_dist, 0);
 	scan_lengths(&d->lt, &d->bt);
 	scan_lengths(&d->dt, &d->bt);
+	mark_used(&d->bt, N_BL);
 	build_tree(&d->bt, hp, N_BL, MAX_BL_BITS, xbits_bl, 0);
 	for (i = N_BL - 1; i >= 3; i--)
 		if (d->bt.len[bl_order[i]] != 0)
@@ -579,16 +595,20 @@ plan(struct defl *d, const unsigned char *in, size_t n,
 
 	memset(d->lt.freq, 0, sizeof(d->lt.freq));
 	memset(d->dt.freq, 0, N_DIST * sizeof(d->dt.freq[0]));
+	memset(d->lt.used, 0, sizeof(d->lt.used));
 	d->lt.freq[END_BLOCK] = 1;
+	d->lt.used[END_BLOCK / 64] |= 1ull << (END_BLOCK % 64);
 	for (i = 0; i < ns; i++) {
 		sy = d->sym[i];
 		if (!(sy & MATCH)) {
 			d->lt.freq[sy]++;
+			d->lt.used[sy / 64] |= 1ull << (sy % 64);
 			continue;
 		}
 		l = sy & 0xff;
 		dist = (sy & ~MATCH) >> 8;
 		d->lt.freq[d->lsym[l]]++;
+		d->lt.used[d->lsym[l] / 64] |= 1ull << (d->lsym[l] % 64);
 		dc = dist_code(dist - 1, &xb);
 		d->dt.freq[dc]++;
 		extra += d->lxbits[l] + xb;

@@ -917,6 +917,67 @@ build_case(struct tok_ctx *c, const char *name, const struct tok_params *p,
 		result(name, NULL);
 }
 
+/*
+ * A context keeps the last k1 (certificate and second): tokens from one
+ * context must sign with the certificate and second of their own params,
+ * however the calls interleave, and match a fresh context's bytes.
+ */
+static void
+test_k1_reuse(struct tok_ctx *c)
+{
+	static const char	 cert2[] = "0123456789abcdef0123456789ABCDEF";
+	static const struct {
+		const char	*cert;
+		uint32_t	 ts;
+	} seq[] = {
+		{ app_cert, 1700000000 }, { app_cert, 1700000000 },
+		{ cert2, 1700000000 }, { app_cert, 1700000000 },
+		{ app_cert, 1700000001 }, { cert2, 1700000001 },
+		{ cert2, 1700000002 }, { app_cert, 1700000000 },
+	};
+	struct tok_params	 p;
+	struct tok_decoded	 d;
+	struct tok_ctx		*fresh;
+	char			 got[TOK_MAX_TOKEN], want[TOK_MAX_TOKEN];
+	char			 name[96];
+	const char		*other;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+		snprintf(name, sizeof(name), "k1 reuse: call %zu (cert %d, ts "
+		    "%u)", i, seq[i].cert == app_cert ? 1 : 2,
+		    (unsigned)seq[i].ts);
+		base_params(&p);
+		p.app_certificate = seq[i].cert;
+		p.issue_ts = seq[i].ts;
+		p.salt = (uint32_t)(1000 + i);
+		other = seq[i].cert == app_cert ? cert2 : app_cert;
+		if ((fresh = tok_ctx_new()) == NULL) {
+			result(name, "tok_ctx_new failed");
+			return;
+		}
+		if (tok_build(c, &p, got, sizeof(got)) != TOK_OK ||
+		    tok_build(fresh, &p, want, sizeof(want)) != TOK_OK)
+			result(name, "tok_build failed");
+		else if (strcmp(got, want) != 0)
+			result(name, "differs from a fresh context's token");
+		else if (tok_decode(got, strlen(got), &d) != TOK_OK)
+			result(name, "does not decode");
+		else {
+			if (!tok_verify(&d, seq[i].cert))
+				result(name, "does not verify with its own "
+				    "certificate");
+			else if (tok_verify(&d, other))
+				result(name, "verifies with the other "
+				    "certificate");
+			else
+				result(name, NULL);
+			tok_decoded_free(&d);
+		}
+		tok_ctx_free(fresh);
+	}
+}
+
 static void
 test_build_errors(struct tok_ctx *c)
 {
@@ -1817,6 +1878,7 @@ main(int argc, char *argv[])
 	test_privilege_maps(c);
 	test_service_order(c);
 	test_determinism(c);
+	test_k1_reuse(c);
 	test_uid_text();
 	test_valid_hex32();
 	test_decode_errors(c);

@@ -123,6 +123,28 @@ async function workerKill(R) {
     else p.push(...L.checkRtcToken(sample.res, sample.req.meta.ch, sample.req.meta.uid));
     return p;
   });
+  // Salts come from per-worker pools: a pool shared across the fork (or a
+  // stuck one) would repeat salts by the dozen.  Among n random 32-bit
+  // salts a chance repeat is rare (n^2 / 2^33 expected pairs: < 0.1 for
+  // 20 000), three or more practically never.
+  await R.test('no salt repeats across the workers and threads (fewer than 3 chance repeats)', async () => {
+    const seen = new Map();
+    let dups = 0;
+    let n = 0;
+    for (const r of results.filter((x) => x.status === 200)) {
+      let salt;
+      try {
+        salt = decoder.decode(JSON.parse(r.res.body.toString()).rtcToken).salt;
+      } catch (e) {
+        continue; // counted by the token check above
+      }
+      n++;
+      if (seen.has(salt)) dups++;
+      seen.set(salt, true);
+    }
+    if (n < 100) return [`only ${n} tokens to compare`];
+    return dups >= 3 ? [`${dups} repeated salts among ${n} tokens`] : [];
+  });
   await R.test('after the kill: the last second of load is all 200', async () => {
     const late = results.filter((r) => r.t0 > tKill + 1000);
     const notOk = late.filter((r) => r.status !== 200);
