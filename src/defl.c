@@ -82,10 +82,10 @@ struct tree {
  * zlib keeps node numbers in its heap and compares (weight, depth) through
  * them; an entry here carries its own key, weight << 18 | depth << 10 |
  * node, so one comparison of entry >> 10 decides the same way (weights fit
- * 16 bits and depths 8 for inputs up to DEFL_IN_MAX).
+ * 14 bits and depths 8 for inputs up to DEFL_IN_MAX).
  */
 struct heap {
-	uint64_t	 h[HEAP_SIZE + 1];	/* + the sentinel */
+	uint32_t	 h[HEAP_SIZE + 1];	/* + the sentinel */
 	int		 len, max;
 	uint16_t	 order[HEAP_SIZE];	/* zlib's heap[heap_max..] */
 	uint16_t	 bl_count[MAX_BITS + 1];
@@ -346,7 +346,7 @@ static const uint8_t bl_order[N_BL] = {
 };
 
 #define ENTRY(w, depth, node) \
-	((uint64_t)(w) << 18 | (uint64_t)(depth) << 10 | (uint64_t)(node))
+	((uint32_t)(w) << 18 | (uint32_t)(depth) << 10 | (uint32_t)(node))
 #define E_NODE(e)	((int)((e) & 0x3ff))
 #define E_DEPTH(e)	((unsigned)((e) >> 10) & 0xff)
 #define E_WEIGHT(e)	((unsigned)((e) >> 18))
@@ -363,10 +363,10 @@ static const uint8_t bl_order[N_BL] = {
 static void
 sift_down(struct heap *hp, int k)
 {
-	uint64_t	*h = hp->h, v = h[k];
+	uint32_t	*h = hp->h, v = h[k];
 	int		 len = hp->len, j = k, c;
 
-	h[len + 1] = UINT64_MAX;
+	h[len + 1] = UINT32_MAX;
 	while ((c = j << 1) <= len) {
 		c += LIGHTER(h[c + 1], h[c]);
 		h[j] = h[c];
@@ -435,7 +435,8 @@ static void
 build_tree(struct tree *t, struct heap *hp, int elems, int max_bits,
     const uint8_t *xb, int xbase)
 {
-	uint64_t	 en, em, bits;
+	uint64_t	 bits;
+	uint32_t	 en, em;
 	unsigned	 dn, dm;
 	int		 n, w, node, max_code = -1;
 
@@ -587,7 +588,7 @@ plan(struct defl *d, const unsigned char *in, size_t n,
 	size_t		 ns, i;
 	uint32_t	 sy, dist;
 	unsigned	 l, dc, xb, p;
-	uint64_t	 fixed = 0, extra = 0;
+	uint64_t	 fixed;
 
 	ns = lz77(d, in, (unsigned)n);
 	for (p = 0; p + MIN_MATCH <= n; p++)	/* leave the table clean */
@@ -598,11 +599,13 @@ plan(struct defl *d, const unsigned char *in, size_t n,
 	memset(d->lt.used, 0, sizeof(d->lt.used));
 	d->lt.freq[END_BLOCK] = 1;
 	d->lt.used[END_BLOCK / 64] |= 1ull << (END_BLOCK % 64);
+	fixed = d->flen[END_BLOCK];
 	for (i = 0; i < ns; i++) {
 		sy = d->sym[i];
 		if (!(sy & MATCH)) {
 			d->lt.freq[sy]++;
 			d->lt.used[sy / 64] |= 1ull << (sy % 64);
+			fixed += d->flen[sy];
 			continue;
 		}
 		l = sy & 0xff;
@@ -611,13 +614,9 @@ plan(struct defl *d, const unsigned char *in, size_t n,
 		d->lt.used[d->lsym[l] / 64] |= 1ull << (d->lsym[l] % 64);
 		dc = dist_code(dist - 1, &xb);
 		d->dt.freq[dc]++;
-		extra += d->lxbits[l] + xb;
+		/* The extra bits cost the same in both blocks. */
+		fixed += d->flen[d->lsym[l]] + d->lxbits[l] + 5 + xb;
 	}
-	for (p = 0; p < N_LIT; p++)
-		fixed += (uint64_t)d->lt.freq[p] * d->flen[p];
-	for (p = 0; p < N_DIST; p++)
-		fixed += (uint64_t)d->dt.freq[p] * 5;
-	fixed += extra;
 
 	*fixed_bytes = (fixed + 3 + 7) >> 3;
 	*dyn_bytes = (dynamic_cost(d) + 3 + 7) >> 3;
