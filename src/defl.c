@@ -26,6 +26,10 @@
  * 3. Stream: the two-byte header zlib writes for level 6 (78 9c), the
  *    block, padding to a byte, Adler-32 big-endian.
  *
+ * (The 15-bit length-limit repair needs thousands of input bytes with
+ * Fibonacci-like frequencies, never token content; it is the same code as
+ * the 7-bit repair of the code-length code, which the tests do reach.)
+ *
  * Inputs up to DEFL_IN_MAX never fill zlib's symbol buffer (16383
  * symbols at memLevel 8), never slide the 32 KiB window and never reach
  * the 32506-byte distance limit, so zlib writes exactly one block.
@@ -235,10 +239,15 @@ common(const unsigned char *a, const unsigned char *b, unsigned max)
 /*
  * zlib's longest_match for the position at, with left bytes of input
  * from there on, starting the chain at cur and needing more than
- * prev_len.  Updates *start only when it finds such a match.  Bytes past
- * the input never decide anything in zlib (a match reaching the end is at
- * least the nice length, which ends the search), so comparing only real
- * bytes gives its answers.
+ * prev_len.  Updates *start only when it finds such a match.  zlib also
+ * reads bytes past the input (zeros, or an earlier stream's leftovers
+ * after deflateReset), but they never change its output: while prev_len
+ * is below the bytes left, a match reaching the end is at least the nice
+ * length and ends the search, so lengths compared are real; once prev_len
+ * covers the rest, no candidate can beat the held match, which is emitted
+ * from the position saved before the search, and whatever match_start
+ * zlib then records is never used.  So comparing only real bytes gives
+ * its answers.
  */
 static unsigned
 longest(const struct defl *d, const unsigned char *w, unsigned at,
