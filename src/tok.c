@@ -17,8 +17,8 @@
  * App id and certificate are used as their 32 ASCII characters, never
  * hex-decoded.  The official libraries deflate at zlib's default level;
  * doing the same makes the strings byte-identical to theirs.  defl.c
- * writes those very bytes for the usual short content several times
- * faster than zlib; whatever it declines goes through zlib itself.
+ * writes those very bytes for the usual short content in about half
+ * zlib's time; whatever it declines goes through zlib itself.
  *
  * No I/O of any kind: the clock and the random source belong to the
  * caller, which passes issue_ts and salt in.  The only dependencies are
