@@ -64,13 +64,16 @@ $(B):
 
 # The core links with nothing but libcrypto and zlib (the test itself reads
 # its vectors with Jansson).
-$(B)/test_tok: tests/test_tok.c $(CORE_OBJ)
-	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(ALL_LDFLAGS) $(CORE_LIBS) \
+$(B)/test_tok: tests/test_tok.c $(CORE_OBJ) tests/result.h
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ tests/test_tok.c $(CORE_OBJ) \
+	    $(ALL_LDFLAGS) $(CORE_LIBS) \
 	    $(shell $(PKG_CONFIG) --libs jansson)
 
 # The fast deflate against the zlib it replays: defl.o and zlib only.
-$(B)/test_defl: tests/test_defl.c $(B)/defl.o
-	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $^ $(ALL_LDFLAGS) \
+$(B)/test_defl: tests/test_defl.c $(B)/defl.o tests/defl_check.h \
+    tests/result.h
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ tests/test_defl.c $(B)/defl.o \
+	    $(ALL_LDFLAGS) \
 	    $(shell $(PKG_CONFIG) --libs zlib)
 
 $(B)/test_req: tests/test_req.c $(LIB_OBJ)

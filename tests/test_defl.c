@@ -3,18 +3,14 @@
  *
  * For every input of a table of generators (random bytes, small
  * alphabets, copies, runs, periods, far matches, token-like content, and
- * hand-picked edges), the stream zlib's deflate() writes at the default
- * level decides what defl must do:
- *   - zlib wrote a fixed-Huffman block: defl gives the very same bytes;
- *   - zlib wrote a dynamic block: defl declines, and the size it computed
- *     for that block is zlib's, and smaller than the fixed one;
- *   - zlib stored the bytes: defl declines.
- * So both halves of defl's decision are checked, not only its output.
+ * hand-picked edges), defl_vs_zlib() (defl_check.h) lets the block zlib
+ * writes at the default level decide what defl must do: the same bytes
+ * for a fixed block, a decline and zlib's exact size for a dynamic one, a
+ * decline for a stored one.  So both halves of defl's decision are checked, not only its output.
  * Prints "ok - name" or "FAIL - name: detail" per case and, last,
  * "N passed, M failed".  Links only defl.o and zlib.
  */
 
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,10 +19,9 @@
 #include <zlib.h>
 
 #include "defl.h"
+#include "defl_check.h"
+#include "result.h"
 
-#define OUT_MAX	(DEFL_IN_MAX + DEFL_IN_MAX / 8 + 64)
-
-static int		 npass, nfail;
 static struct defl	*df;
 static z_stream		 zs;
 static uint64_t		 rng = 0x9e3779b97f4a7c15ULL;
@@ -34,37 +29,6 @@ static uint64_t		 rng = 0x9e3779b97f4a7c15ULL;
 struct tally {
 	unsigned	 fixed, dynamic, stored;
 };
-
-static void	 result(const char *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-static void
-result(const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (fmt == NULL) {
-		printf("ok - %s\n", name);
-		npass++;
-		return;
-	}
-	printf("FAIL - %s: ", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	nfail++;
-}
-
-/* result() for a reason that is already text. */
-static void
-check(const char *name, const char *why)
-{
-	if (why == NULL)
-		result(name, NULL);
-	else
-		result(name, "%s", why);
-}
 
 static unsigned
 rnd(unsigned bound)
@@ -75,68 +39,21 @@ rnd(unsigned bound)
 	return (unsigned)((rng >> 11) % bound);
 }
 
-/*
- * Compares defl with zlib on in[0..n); NULL if they agree, else why.
- * Counts zlib's block type into t.
- */
+/* defl_vs_zlib() on in[0..n), counting zlib's block type into t. */
 static const char *
 compare(const unsigned char *in, size_t n, struct tally *t)
 {
-	static unsigned char	 ref[OUT_MAX], fast[OUT_MAX];
-	static char		 why[160];
-	size_t			 rlen, flen, fixed, dynamic;
-	int			 btype;
+	const char	*why;
+	int		 btype;
 
-	if (deflateReset(&zs) != Z_OK)
-		return "deflateReset failed";
-	zs.next_in = (unsigned char *)(uintptr_t)in;
-	zs.avail_in = (uInt)n;
-	zs.next_out = ref;
-	zs.avail_out = sizeof(ref);
-	if (deflate(&zs, Z_FINISH) != Z_STREAM_END)
-		return "zlib did not finish";
-	rlen = sizeof(ref) - zs.avail_out;
-	btype = (ref[2] >> 1) & 3;	/* the first block's type */
-
-	flen = defl_zlib(df, in, n, fast, sizeof(fast));
-	if (defl_block_sizes(df, in, n, &fixed, &dynamic) != 0)
-		return "defl_block_sizes refused a valid length";
-	switch (btype) {
-	case 1:
-		t->fixed++;
-		if (flen == 0)
-			snprintf(why, sizeof(why), "%zu bytes: zlib wrote a "
-			    "fixed block, defl declined (fixed %zu, dynamic "
-			    "%zu)", n, fixed, dynamic);
-		else if (flen != rlen || memcmp(fast, ref, rlen) != 0)
-			snprintf(why, sizeof(why), "%zu bytes: %zu bytes "
-			    "differ from zlib's %zu", n, flen, rlen);
-		else
-			return NULL;
-		return why;
-	case 2:
-		t->dynamic++;
-		if (flen != 0)
-			snprintf(why, sizeof(why), "%zu bytes: zlib wrote a "
-			    "dynamic block, defl a fixed one", n);
-		else if (dynamic != rlen - 6 || dynamic >= fixed)
-			snprintf(why, sizeof(why), "%zu bytes: dynamic block "
-			    "sized %zu (fixed %zu), zlib's is %zu", n, dynamic,
-			    fixed, rlen - 6);
-		else
-			return NULL;
-		return why;
-	case 0:
+	why = defl_vs_zlib(df, &zs, in, n, &btype);
+	if (btype == 0)
 		t->stored++;
-		if (flen != 0) {
-			snprintf(why, sizeof(why), "%zu bytes: zlib stored "
-			    "them, defl wrote a fixed block", n);
-			return why;
-		}
-		return NULL;
-	default:
-		return "zlib wrote a reserved block type";
-	}
+	else if (btype == 1)
+		t->fixed++;
+	else if (btype == 2)
+		t->dynamic++;
+	return why;
 }
 
 /* Generators: fill buf with an input of at most max bytes; its length. */
@@ -347,7 +264,7 @@ run_generators(void)
 		if (why == NULL && gens[g].want_fixed && t.fixed == 0)
 			why = "no input gave a fixed block: the generator "
 			    "tests nothing of the fast path";
-		check(name, why);
+		verdict(name, why);
 	}
 }
 
@@ -355,7 +272,7 @@ run_generators(void)
 static void
 run_edges(void)
 {
-	static unsigned char	 b[DEFL_IN_MAX + 1], out[OUT_MAX];
+	static unsigned char	 b[DEFL_IN_MAX + 1], out[DEFL_CHECK_OUT];
 	struct tally		 t;
 	char			 name[120];
 	size_t			 n, i;
@@ -364,28 +281,28 @@ run_edges(void)
 	for (n = 1; n <= 6; n++) {	/* shorter than a match, then not */
 		memset(b, 'a', n);
 		snprintf(name, sizeof(name), "edge: %zu equal bytes", n);
-		check(name, compare(b, n, &t));
+		verdict(name, compare(b, n, &t));
 	}
 	memset(b, 0, DEFL_IN_MAX);
-	check("edge: DEFL_IN_MAX zero bytes", compare(b, DEFL_IN_MAX, &t));
+	verdict("edge: DEFL_IN_MAX zero bytes", compare(b, DEFL_IN_MAX, &t));
 	for (i = 0; i < DEFL_IN_MAX; i++)
 		b[i] = (unsigned char)(i * 7 + (i >> 8));
-	check("edge: DEFL_IN_MAX patterned bytes",
+	verdict("edge: DEFL_IN_MAX patterned bytes",
 	    compare(b, DEFL_IN_MAX, &t));
 	memcpy(b, "abcabcabcXabcabcabcabcY", 23);	/* lazy: a longer next */
-	check("edge: a longer match one byte on", compare(b, 23, &t));
+	verdict("edge: a longer match one byte on", compare(b, 23, &t));
 
-	check("edge: DEFL_IN_MAX + 1 bytes are declined",
+	verdict("edge: DEFL_IN_MAX + 1 bytes are declined",
 	    defl_zlib(df, b, DEFL_IN_MAX + 1, out, sizeof(out)) == 0 ? NULL :
 	    "compressed");
-	check("edge: no bytes are declined",
+	verdict("edge: no bytes are declined",
 	    defl_zlib(df, b, 0, out, sizeof(out)) == 0 ? NULL : "compressed");
 	memset(b, 'a', 100);
-	check("edge: output one byte short is declined",
+	verdict("edge: output one byte short is declined",
 	    (n = defl_zlib(df, b, 100, out, sizeof(out))) > 0 &&
 	    defl_zlib(df, b, 100, out, n - 1) == 0 ? NULL :
 	    "not declined, or nothing to compare");
-	check("edge: output of exactly its size is written",
+	verdict("edge: output of exactly its size is written",
 	    n > 0 && defl_zlib(df, b, 100, out, n) == n ? NULL :
 	    "declined");
 }

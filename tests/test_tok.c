@@ -23,6 +23,7 @@
 #include <zlib.h>
 
 #include "defl.h"
+#include "result.h"
 #include "tok.h"
 
 #define VECTORS		"tests/data/token-vectors.json"
@@ -30,40 +31,6 @@
 
 static const char	 app_id[] = "970CA35de60c44645bbae8a215061b33";
 static const char	 app_cert[] = "5CFd2fd1755d40ecb72977518be15d3b";
-
-static int		 npass, nfail;
-
-static void	 result(const char *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-/* Records one case: detail NULL is a pass, else a printf-style reason. */
-static void
-result(const char *name, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (fmt == NULL) {
-		printf("ok - %s\n", name);
-		npass++;
-		return;
-	}
-	printf("FAIL - %s: ", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	nfail++;
-}
-
-/* Records one case from a fixed reason: NULL is a pass. */
-static void
-verdict(const char *name, const char *why)
-{
-	if (why == NULL)
-		result(name, NULL);
-	else
-		result(name, "%s", why);
-}
 
 static void
 hex_encode(const unsigned char *p, size_t n, char *out)

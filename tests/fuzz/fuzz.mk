@@ -64,7 +64,7 @@ $(FUZZ_DIR)/fuzz_cfg: tests/fuzz/fuzz_cfg.c $(FUZZ_SRC_cfg) \
 	    $(FUZZ_SRC_cfg) $(FUZZ_LIBS_cfg)
 
 $(FUZZ_DIR)/fuzz_defl: tests/fuzz/fuzz_defl.c $(FUZZ_SRC_defl) \
-    tests/fuzz/fuzz.h src/*.h
+    tests/fuzz/fuzz.h tests/defl_check.h src/*.h
 	@mkdir -p $(FUZZ_DIR)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_defl.c \
 	    $(FUZZ_SRC_defl) $(FUZZ_LIBS_defl)
@@ -103,7 +103,7 @@ $(B)/fuzz-replay-cfg: tests/fuzz/fuzz_cfg.c $(B)/cfg.o $(B)/parse.o \
 	    $(ALL_LDFLAGS) $(CORE_LIBS)
 
 $(B)/fuzz-replay-defl: tests/fuzz/fuzz_defl.c $(B)/defl.o \
-    $(FUZZ_REPLAY_DEPS)
+    tests/defl_check.h $(FUZZ_REPLAY_DEPS)
 	$(CC) $(ALL_CFLAGS) -Isrc -Itests/fuzz -o $@ tests/fuzz/replay.c \
 	    tests/fuzz/fuzz_defl.c $(B)/defl.o $(ALL_LDFLAGS) \
 	    $(shell $(PKG_CONFIG) --libs zlib)
